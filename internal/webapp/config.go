@@ -3,6 +3,7 @@ package webapp
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -41,6 +42,8 @@ type Config struct {
 	ShutdownTimeout time.Duration // drain time on SIGTERM
 	ReloadTrigger   string        // file name in Docroot whose touch reloads
 	AccessLog       bool
+	// AccessLogOutput receives access-log lines; nil means stderr.
+	AccessLogOutput io.Writer
 
 	AdminEmail    string
 	AdminPassword string

@@ -1,16 +1,11 @@
 package webapp
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
 	"time"
 )
-
-type ctxKey int
-
-const csrfCtxKey ctxKey = iota
 
 // pageData is what every template receives.
 type pageData struct {
@@ -26,26 +21,35 @@ type pageData struct {
 	Users      []User
 }
 
-// csrfGuard gives every browser a CSRF cookie and rejects any state-changing
-// request whose form token does not match it.
+// csrfGuard rejects any state-changing request whose form token does not
+// match the browser's CSRF cookie. Cookies and tokens are handed out only by
+// pages that render a form (withCSRF), so plain page views stay cheap.
 func (s *Server) csrfGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cookie := ensureCSRFCookie(w, r)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+			cookie := ""
+			if c, err := r.Cookie(csrfCookie); err == nil {
+				cookie = c.Value
+			}
 			if !s.signer.CheckCSRF(cookie, r.PostFormValue(csrfField)) {
 				s.renderError(w, r, http.StatusForbidden, "This form has expired or did not come from this site. Go back, reload the page and try again.")
 				return
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), csrfCtxKey, s.signer.CSRFToken(cookie))))
+		next.ServeHTTP(w, r)
 	})
 }
 
 // newPage fills the fields every page needs.
-func (s *Server) newPage(r *http.Request, g *generation) pageData {
-	tok, _ := r.Context().Value(csrfCtxKey).(string)
-	return pageData{Site: g.settings, Generation: g.n, CSRF: tok, Status: http.StatusOK}
+func (s *Server) newPage(g *generation) pageData {
+	return pageData{Site: g.settings, Generation: g.n, Status: http.StatusOK}
+}
+
+// withCSRF adds the form token for a page that renders a form, giving the
+// browser a CSRF cookie first when it has none.
+func (s *Server) withCSRF(w http.ResponseWriter, r *http.Request, d *pageData) {
+	d.CSRF = s.signer.CSRFToken(ensureCSRFCookie(w, r))
 }
 
 // currentUser resolves the session cookie. A session whose user is gone or
@@ -88,7 +92,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, g *generation, p
 // renderError shows the error page with a message meant for the visitor.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	g := s.site.current()
-	d := s.newPage(r, g)
+	d := s.newPage(g)
 	d.Status, d.Message = status, msg
 	if err := g.render(w, status, "error", d); err != nil {
 		// The error template itself is broken: fall back to plain text.
@@ -111,25 +115,39 @@ func (s *Server) dbUnavailable(w http.ResponseWriter, r *http.Request, err error
 
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	g := s.site.current()
-	d := s.newPage(r, g)
 	// The landing page never needs the database: it shows only whether a
-	// session cookie is present, which keeps it fast and up while the DB is not.
+	// session cookie is present, which keeps it fast and up while the DB is
+	// not, and makes it cacheable per generation.
+	variant := 0
 	if _, err := r.Cookie(sessionCookie); err == nil {
-		d.Next = "/account"
+		variant = 1
 	}
-	s.render(w, r, g, "index", d)
+	body, err := g.landingPage(variant, func() pageData {
+		d := s.newPage(g)
+		if variant == 1 {
+			d.Next = "/account"
+		}
+		return d
+	})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeHTML(w, http.StatusOK, body)
 }
 
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	g := s.site.current()
-	d := s.newPage(r, g)
+	d := s.newPage(g)
+	s.withCSRF(w, r, &d)
 	d.Next = safeNext(r.URL.Query().Get("next"))
 	s.render(w, r, g, "login", d)
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	g := s.site.current()
-	d := s.newPage(r, g)
+	d := s.newPage(g)
+	s.withCSRF(w, r, &d)
 	d.Email = strings.TrimSpace(r.PostFormValue("email"))
 	d.Next = safeNext(r.PostFormValue("next"))
 	password := r.PostFormValue("password")
@@ -186,7 +204,8 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := s.site.current()
-	d := s.newPage(r, g)
+	d := s.newPage(g)
+	s.withCSRF(w, r, &d)
 	d.User = u
 	s.render(w, r, g, "account", d)
 }
@@ -206,7 +225,8 @@ func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := s.site.current()
-	d := s.newPage(r, g)
+	d := s.newPage(g)
+	s.withCSRF(w, r, &d)
 	d.User, d.Users = u, users
 	s.render(w, r, g, "admin_users", d)
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -31,6 +32,9 @@ type Server struct {
 	signer  *Signer
 	started time.Time
 	handler http.Handler
+
+	accessLogger *slog.Logger
+	accessOut    *lazyFlushWriter
 }
 
 // UserStore is what the pages need from the database; *Store implements it and
@@ -66,6 +70,14 @@ func New(cfg Config, log *slog.Logger, store UserStore) (*Server, error) {
 		store:   store,
 		signer:  NewSigner(cfg.SecretKey),
 		started: time.Now(),
+	}
+	if cfg.AccessLog {
+		out := cfg.AccessLogOutput
+		if out == nil {
+			out = os.Stderr
+		}
+		s.accessOut = newLazyFlushWriter(out, 100*time.Millisecond)
+		s.accessLogger = slog.New(slog.NewTextHandler(s.accessOut, nil))
 	}
 	s.handler = s.routes()
 	return s, nil
@@ -143,6 +155,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
+	}
+	if s.accessOut != nil {
+		s.accessOut.Flush()
 	}
 	s.log.Info("shut down cleanly")
 	return nil
@@ -324,7 +339,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		s.accessLogger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
 			slog.Duration("took", time.Since(start)))

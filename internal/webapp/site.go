@@ -36,6 +36,44 @@ type generation struct {
 	n        uint64
 	pages    map[string]*template.Template
 	settings SiteSettings
+
+	// The anonymous landing page is the same bytes for every visitor of a
+	// generation (two variants: with and without a session cookie), so it is
+	// rendered once per generation instead of once per request.
+	landingOnce [2]sync.Once
+	landing     [2][]byte
+	landingErr  [2]error
+}
+
+// landingPage returns the cached landing page for a variant, rendering it on
+// first use.
+func (g *generation) landingPage(variant int, data func() pageData) ([]byte, error) {
+	g.landingOnce[variant].Do(func() {
+		var b bytes.Buffer
+		g.landingErr[variant] = g.execute(&b, "index", data())
+		g.landing[variant] = b.Bytes()
+	})
+	return g.landing[variant], g.landingErr[variant]
+}
+
+func (g *generation) execute(buf *bytes.Buffer, page string, data any) error {
+	t, ok := g.pages[page]
+	if !ok {
+		return fmt.Errorf("render %s: no such page", page)
+	}
+	if err := t.ExecuteTemplate(buf, "base", data); err != nil {
+		return fmt.Errorf("render %s: %w", page, err)
+	}
+	return nil
+}
+
+func writeHTML(w http.ResponseWriter, status int, body []byte) error {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := w.Write(body)
+	return err
 }
 
 // Site serves the docroot: templates, static files and live settings, and
@@ -157,22 +195,13 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // render executes a page into a buffer first, so that a template execution
 // error becomes a clean 500 instead of half a page.
 func (g *generation) render(w http.ResponseWriter, status int, page string, data any) error {
-	t, ok := g.pages[page]
-	if !ok {
-		return fmt.Errorf("render %s: no such page", page)
-	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
-	if err := t.ExecuteTemplate(buf, "base", data); err != nil {
-		return fmt.Errorf("render %s: %w", page, err)
+	if err := g.execute(buf, page, data); err != nil {
+		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
-	return err
+	return writeHTML(w, status, buf.Bytes())
 }
 
 // serveStatic serves a file below docroot/static. os.OpenInRoot refuses any path

@@ -1,0 +1,49 @@
+# The two commands a new user needs: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+GO ?= go
+BIN := bin
+
+.PHONY: run test unit e2e up down clean ps logs local-images bench build vet
+
+## run: start the stack on this repo (building images as needed) and show it.
+##      The dashboard is not built yet: this runs the stack headless for now.
+run: up
+	@echo "ttsui: the dashboard is not built yet; the stack runs headless. Stop it with 'make down'."
+
+## test: every test: vet, unit, integration (MariaDB on the host) and
+##       end-to-end (the real stack on the real engine, a real browser).
+test: vet
+	bash scripts/local-images.sh
+	TTSUI_E2E=1 TTSUI_REQUIRE_INTEGRATION=1 $(GO) test -count=1 -timeout 30m ./...
+
+## unit: the fast part of the suite (no engine, no database server).
+unit:
+	$(GO) test ./...
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+build:
+	$(GO) build -o $(BIN)/ttsui ./cmd/ttsui
+	$(GO) build -o $(BIN)/ttsportal ./cmd/ttsportal
+
+up:
+	bash scripts/stack.sh up
+down:
+	bash scripts/stack.sh down
+## clean: rebuild every image removing intermediate containers, then recreate.
+clean:
+	bash scripts/stack.sh clean
+ps:
+	bash scripts/stack.sh ps
+logs:
+	bash scripts/stack.sh logs
+
+## local-images: build the offline base images (Go toolchain, MariaDB).
+local-images:
+	bash scripts/local-images.sh
+
+## bench: performance reports, as ratios against baselines run side by side.
+bench:
+	bash bench/portal.sh

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Runs the TTS portal stack with whichever compose client this machine has,
+# until ttsui's own headless commands take over (see the README).
+#
+# Usage: scripts/stack.sh up|down|clean|ps|logs|config|images
+#
+# Base images: GO_IMAGE / DB_IMAGE from the environment when set; otherwise the
+# public ones when present or pullable; otherwise (an engine that cannot pull)
+# the local ones from scripts/local-images.sh, built first when missing.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+PROJECT=${TTS_PROJECT:-tts-portal}
+ENV_FILE=${TTS_ENV_FILE:-.env}
+PUBLIC_GO=golang:1.26-bookworm
+PUBLIC_DB=mysql:8.4
+LOCAL_GO=ttsui-local/go:1.26
+LOCAL_DB=ttsui-local/mariadb:10.11
+
+say() { echo "stack: $*" >&2; }
+die() { echo "stack: error: $*" >&2; exit 1; }
+
+docker info >/dev/null 2>&1 || die "cannot reach the Docker engine (is dockerd running? is DOCKER_HOST right?): $(docker info 2>&1 | tail -1)"
+
+if docker compose version >/dev/null 2>&1; then
+	COMPOSE=(docker compose)
+	COMPOSE_V1=0
+elif command -v docker-compose >/dev/null 2>&1; then
+	COMPOSE=(docker-compose)
+	COMPOSE_V1=1
+else
+	die "no compose client: install the Docker Compose plugin or Debian's docker-compose"
+fi
+
+ensure_env() {
+	go run ./cmd/ttsui env --env-file "$ENV_FILE" >&2
+}
+
+# pick VAR PUBLIC LOCAL: keeps VAR when set, else the public image when it is
+# here or can be pulled, else the local one.
+pick() {
+	local var=$1 public=$2 local_img=$3
+	if [ -n "${!var:-}" ]; then
+		return
+	fi
+	if docker image inspect "$public" >/dev/null 2>&1 || timeout 60 docker pull -q "$public" >/dev/null 2>&1; then
+		export "$var=$public"
+	else
+		say "$public is not here and cannot be pulled: using the local $local_img"
+		export "$var=$local_img"
+	fi
+}
+
+choose_images() {
+	pick GO_IMAGE "$PUBLIC_GO" "$LOCAL_GO"
+	pick DB_IMAGE "$PUBLIC_DB" "$LOCAL_DB"
+	local need=()
+	[ "$GO_IMAGE" = "$LOCAL_GO" ] && need+=(go)
+	[ "$DB_IMAGE" = "$LOCAL_DB" ] && need+=(db)
+	if [ ${#need[@]} -gt 0 ]; then
+		bash scripts/local-images.sh "${need[@]}"
+	fi
+}
+
+compose() {
+	"${COMPOSE[@]}" -p "$PROJECT" -f docker-compose.yaml --env-file "$ENV_FILE" "$@"
+}
+
+case "${1:-}" in
+up)
+	ensure_env
+	choose_images
+	compose up -d --build
+	compose ps
+	port=$(compose port web 80 2>/dev/null | tail -1)
+	say "portal: http://${port:-127.0.0.1:8080}/  (first admin: ADMIN_EMAIL / ADMIN_PASSWORD in $ENV_FILE)"
+	;;
+down)
+	[ -f "$ENV_FILE" ] || ensure_env
+	compose down --remove-orphans
+	;;
+clean)
+	# The old stack's `docker-compose build --force-rm`: rebuild every image,
+	# removing intermediate containers, then recreate the containers.
+	ensure_env
+	choose_images
+	if [ "$COMPOSE_V1" = 1 ]; then
+		compose build --force-rm
+	else
+		compose build
+	fi
+	compose up -d --force-recreate
+	;;
+ps) compose ps ;;
+logs) shift; compose logs --tail=200 -f "$@" ;;
+config) ensure_env; compose config ;;
+images) choose_images; echo "GO_IMAGE=$GO_IMAGE"; echo "DB_IMAGE=$DB_IMAGE" ;;
+*) die "usage: scripts/stack.sh up|down|clean|ps|logs|config|images" ;;
+esac
