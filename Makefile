@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin
 
-.PHONY: run test unit e2e up down clean ps logs local-images bench build vet
+.PHONY: run test unit fuzz up down clean ps logs local-images bench build vet
 
 ## run: start the stack on this repo (building images as needed) and show it.
 ##      The dashboard is not built yet: this runs the stack headless for now.
@@ -15,6 +15,13 @@ run: up
 test: vet
 	bash scripts/local-images.sh
 	TTSUI_E2E=1 TTSUI_REQUIRE_INTEGRATION=1 $(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=10s
+
+## fuzz: run each fuzz target briefly (FUZZTIME, default 30s each).
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZTIME) ./internal/dockerops/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadLogStream$$' -fuzztime $(FUZZTIME) ./internal/dockerops/
 
 ## unit: the fast part of the suite (no engine, no database server).
 unit:

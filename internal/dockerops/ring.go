@@ -1,0 +1,93 @@
+package dockerops
+
+import (
+	"sync"
+	"time"
+)
+
+// Stream says which output a log line came from.
+type Stream uint8
+
+// The two container outputs.
+const (
+	Stdout Stream = iota + 1
+	Stderr
+)
+
+func (s Stream) String() string {
+	if s == Stderr {
+		return "stderr"
+	}
+	return "stdout"
+}
+
+// LogLine is one sanitised line of container output.
+type LogLine struct {
+	Service   string
+	Container string
+	Stream    Stream
+	Time      time.Time // from the engine's timestamp; zero when unknown
+	Text      string    // sanitised: safe to print
+	Truncated bool      // the line was longer than the per-line limit
+}
+
+// Ring is a bounded buffer of log lines. It keeps the newest lines within
+// both a line count and a byte budget, and counts what it dropped, so memory
+// stays bounded however much a container writes.
+type Ring struct {
+	mu       sync.Mutex
+	lines    []LogLine
+	start    int // index of the oldest line
+	n        int // lines held
+	bytes    int
+	maxBytes int
+	dropped  uint64
+	total    uint64
+}
+
+// NewRing holds at most maxLines lines and about maxBytes of text.
+func NewRing(maxLines, maxBytes int) *Ring {
+	return &Ring{lines: make([]LogLine, max(1, maxLines)), maxBytes: max(1, maxBytes)}
+}
+
+// Add appends a line, evicting the oldest as needed.
+func (r *Ring) Add(l LogLine) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.total++
+	size := len(l.Text)
+	for r.n > 0 && (r.n == len(r.lines) || r.bytes+size > r.maxBytes) {
+		r.bytes -= len(r.lines[r.start].Text)
+		r.lines[r.start] = LogLine{}
+		r.start = (r.start + 1) % len(r.lines)
+		r.n--
+		r.dropped++
+	}
+	r.lines[(r.start+r.n)%len(r.lines)] = l
+	r.n++
+	r.bytes += size
+}
+
+// Snapshot copies the held lines, oldest first.
+func (r *Ring) Snapshot() []LogLine {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]LogLine, r.n)
+	for i := range out {
+		out[i] = r.lines[(r.start+i)%len(r.lines)]
+	}
+	return out
+}
+
+// RingStats is a ring's counters.
+type RingStats struct {
+	Held, Bytes    int
+	Dropped, Total uint64
+}
+
+// Stats reports what the ring holds and has dropped.
+func (r *Ring) Stats() RingStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return RingStats{Held: r.n, Bytes: r.bytes, Dropped: r.dropped, Total: r.total}
+}
