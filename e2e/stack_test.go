@@ -333,15 +333,22 @@ func TestAdminFromEnvFileCanLogIn(t *testing.T) {
 
 func openAppDB(t *testing.T, s *stack) *sql.DB {
 	t.Helper()
+	db := openDB(t, s.dbAddr(t), s.env)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openDB connects as the application user named in an env file.
+func openDB(t *testing.T, addr string, env map[string]string) *sql.DB {
+	t.Helper()
 	c := mysql.NewConfig()
-	c.User, c.Passwd, c.DBName = s.env["MYSQL_USER"], s.env["MYSQL_PASSWORD"], s.env["MYSQL_DATABASE"]
-	c.Net, c.Addr = "tcp", s.dbAddr(t)
+	c.User, c.Passwd, c.DBName = env["MYSQL_USER"], env["MYSQL_PASSWORD"], env["MYSQL_DATABASE"]
+	c.Net, c.Addr = "tcp", addr
 	c.Timeout = 3 * time.Second
 	db, err := sql.Open("mysql", c.FormatDSN())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
 	return db
 }
 

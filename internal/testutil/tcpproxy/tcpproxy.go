@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -23,7 +24,8 @@ type Proxy struct {
 	wg    sync.WaitGroup
 }
 
-// Start listens on a free 127.0.0.1 port and forwards to target.
+// Start listens on a free 127.0.0.1 port and forwards to target: host:port,
+// or unix:///path for a socket such as the Docker engine's.
 func Start(target string) (*Proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -74,7 +76,11 @@ func (p *Proxy) track(c net.Conn, add bool) bool {
 }
 
 func (p *Proxy) pipe(client net.Conn) {
-	server, err := net.Dial("tcp", p.target)
+	network, addr := "tcp", p.target
+	if rest, ok := strings.CutPrefix(p.target, "unix://"); ok {
+		network, addr = "unix", rest
+	}
+	server, err := net.Dial(network, addr)
 	if err != nil {
 		client.Close()
 		return

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tts-portal/ttsui/internal/dockerops"
+)
+
+// globalFlags select the project and the engine, like docker compose's.
+type globalFlags struct {
+	dir, project, envFile, context, host string
+	files                                []string
+}
+
+func (g *globalFlags) register(root *cobra.Command) {
+	f := root.PersistentFlags()
+	f.StringVar(&g.dir, "project-directory", ".", "directory of the compose project")
+	f.StringSliceVarP(&g.files, "file", "f", nil, "compose file(s) (default docker-compose.yaml in the project directory)")
+	f.StringVarP(&g.project, "project-name", "p", "", "compose project name (default tts-portal)")
+	f.StringVar(&g.envFile, "env-file", "", "env file (default .env in the project directory; created when missing)")
+	f.StringVar(&g.context, "context", "", "docker context to use (default: DOCKER_CONTEXT or the current context)")
+	f.StringVarP(&g.host, "host", "H", "", "engine address, e.g. unix:///var/run/docker.sock or tcp://127.0.0.1:2375 (default: DOCKER_HOST)")
+}
+
+// open loads the project and connects; SDK output (build steps, warnings)
+// goes to w.
+func (g *globalFlags) open(ctx context.Context, w io.Writer) (*dockerops.Stack, error) {
+	return dockerops.Open(ctx, dockerops.Options{
+		Dir: g.dir, Files: g.files, Project: g.project, EnvFile: g.envFile,
+		CreateEnv: true, Context: g.context, Host: g.host, Output: w,
+	})
+}
+
+// openReachable is open plus a clear error when the engine does not answer.
+func (g *globalFlags) openReachable(ctx context.Context, w io.Writer) (*dockerops.Stack, error) {
+	s, err := g.open(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	if e := s.State().Engine; !e.Reachable {
+		return nil, fmt.Errorf("%s", e.Error)
+	}
+	return s, nil
+}
+
+// stepPrinter prints an action's progress one line per change.
+func stepPrinter(w io.Writer) dockerops.Progress {
+	var mu sync.Mutex
+	last := map[string]string{}
+	return func(st dockerops.Step) {
+		mu.Lock()
+		defer mu.Unlock()
+		key := st.Status + " " + st.Text + " " + st.Details
+		if last[st.Resource] == key {
+			return
+		}
+		last[st.Resource] = key
+		line := fmt.Sprintf("%-40s %s", st.Resource, st.Text)
+		if st.Details != "" {
+			line += ": " + dockerops.Sanitize(st.Details)
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// actionCmd builds a command that opens the stack and runs one action.
+func actionCmd(g *globalFlags, use, short string, run func(ctx context.Context, s *dockerops.Stack, cmd *cobra.Command, args []string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.openReachable(cmd.Context(), os.Stderr)
+			if err != nil {
+				return err
+			}
+			return run(cmd.Context(), s, cmd, args)
+		},
+	}
+}
