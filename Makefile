@@ -20,8 +20,8 @@ test: vet
 ## fuzz: run each fuzz target briefly (FUZZTIME, default 30s each).
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZTIME) ./internal/dockerops/
-	$(GO) test -run '^$$' -fuzz '^FuzzReadLogStream$$' -fuzztime $(FUZZTIME) ./internal/dockerops/
+	$(GO) test -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZTIME) ./internal/logtext/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadLogStream$$' -fuzztime $(FUZZTIME) ./internal/logtext/
 
 ## unit: the fast part of the suite (no engine, no database server).
 unit:
@@ -54,3 +54,4 @@ local-images:
 ## bench: performance reports, as ratios against baselines run side by side.
 bench:
 	bash bench/portal.sh
+	bash bench/logs.sh

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs the TTS portal stack with whichever compose client this machine has,
-# until ttsui's own headless commands take over (see the README).
+# Runs the TTS portal stack through ttsui's headless commands, choosing base
+# images that this engine can use.
 #
-# Usage: scripts/stack.sh up|down|clean|ps|logs|config|images
+# Usage: scripts/stack.sh up|down|clean|ps|logs|status|images
 #
 # Base images: GO_IMAGE / DB_IMAGE from the environment when set; otherwise the
 # public ones when present or pullable; otherwise (an engine that cannot pull)
@@ -23,25 +23,20 @@ die() { echo "stack: error: $*" >&2; exit 1; }
 
 docker info >/dev/null 2>&1 || die "cannot reach the Docker engine (is dockerd running? is DOCKER_HOST right?): $(docker info 2>&1 | tail -1)"
 
-if docker compose version >/dev/null 2>&1; then
-	COMPOSE=(docker compose)
-	COMPOSE_V1=0
-elif command -v docker-compose >/dev/null 2>&1; then
-	COMPOSE=(docker-compose)
-	COMPOSE_V1=1
-else
-	die "no compose client: install the Docker Compose plugin or Debian's docker-compose"
-fi
-
-ensure_env() {
-	go run ./cmd/ttsui env --env-file "$ENV_FILE" >&2
+TTSUI=bin/ttsui
+build_ttsui() {
+	go build -o "$TTSUI" ./cmd/ttsui || die "could not build ttsui (is Go 1.26 installed?)"
 }
 
-# pick VAR PUBLIC LOCAL: keeps VAR when set, else the public image when it is
+ensure_env() {
+	"$TTSUI" env --env-file "$ENV_FILE" >&2
+}
+
+# pick VAR PUBLIC LOCAL: keeps VAR when set (environment or .env), else the public image when it is
 # here or can be pulled, else the local one.
 pick() {
 	local var=$1 public=$2 local_img=$3
-	if [ -n "${!var:-}" ]; then
+	if [ -n "${!var:-}" ] || grep -q "^$var=" "$ENV_FILE" 2>/dev/null; then
 		return
 	fi
 	if docker image inspect "$public" >/dev/null 2>&1 || timeout 60 docker pull -q "$public" >/dev/null 2>&1; then
@@ -63,38 +58,31 @@ choose_images() {
 	fi
 }
 
-compose() {
-	"${COMPOSE[@]}" -p "$PROJECT" -f docker-compose.yaml --env-file "$ENV_FILE" "$@"
+ttsui() {
+	"$TTSUI" -p "$PROJECT" --env-file "$ENV_FILE" "$@"
 }
 
+build_ttsui
 case "${1:-}" in
 up)
 	ensure_env
 	choose_images
-	compose up -d --build
-	compose ps
-	port=$(compose port web 80 2>/dev/null | tail -1)
-	say "portal: http://${port:-127.0.0.1:8080}/  (first admin: ADMIN_EMAIL / ADMIN_PASSWORD in $ENV_FILE)"
+	ttsui up
+	ttsui status || true
+	port=$(awk -F= '$1 == "WEB_PORT" {print $2}' "$ENV_FILE" | tail -1)
+	say "portal: http://127.0.0.1:${port:-8080}/  (first admin: ADMIN_EMAIL / ADMIN_PASSWORD in $ENV_FILE)"
 	;;
-down)
-	[ -f "$ENV_FILE" ] || ensure_env
-	compose down --remove-orphans
-	;;
+down) ttsui down ;;
 clean)
-	# The old stack's `docker-compose build --force-rm`: rebuild every image,
-	# removing intermediate containers, then recreate the containers.
+	# The old stack's `docker-compose build --force-rm`: rebuild every image
+	# (the classic builder removes intermediate containers) and recreate.
 	ensure_env
 	choose_images
-	if [ "$COMPOSE_V1" = 1 ]; then
-		compose build --force-rm
-	else
-		compose build
-	fi
-	compose up -d --force-recreate
+	ttsui rebuild
 	;;
-ps) compose ps ;;
-logs) shift; compose logs --tail=200 -f "$@" ;;
-config) ensure_env; compose config ;;
+ps) ttsui ps ;;
+logs) shift; ttsui logs -f "$@" ;;
+status) ttsui status ;;
 images) choose_images; echo "GO_IMAGE=$GO_IMAGE"; echo "DB_IMAGE=$DB_IMAGE" ;;
-*) die "usage: scripts/stack.sh up|down|clean|ps|logs|config|images" ;;
+*) die "usage: scripts/stack.sh up|down|clean|ps|logs|status|images" ;;
 esac

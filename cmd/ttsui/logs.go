@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tts-portal/ttsui/internal/dockerops"
+	"github.com/tts-portal/ttsui/internal/logtext"
 )
 
 func newLogsCmd(g *globalFlags) *cobra.Command {
@@ -24,12 +25,12 @@ func newLogsCmd(g *globalFlags) *cobra.Command {
 			}
 			w := bufio.NewWriter(cmd.OutOrStdout())
 			defer w.Flush()
-			return s.Logs(cmd.Context(), dockerops.LogQuery{Services: args, Follow: follow, Tail: tail}, func(l dockerops.LogLine) {
+			return s.Logs(cmd.Context(), dockerops.LogQuery{Services: args, Follow: follow, Tail: tail, Timestamps: timestamps}, func(l logtext.LogLine) {
 				if timestamps && !l.Time.IsZero() {
 					fmt.Fprintf(w, "%s ", l.Time.UTC().Format(time.RFC3339Nano))
 				}
 				stream := ""
-				if l.Stream == dockerops.Stderr {
+				if l.Stream == logtext.Stderr {
 					stream = " (stderr)"
 				}
 				fmt.Fprintf(w, "%s%s | %s\n", l.Container, stream, l.Text)

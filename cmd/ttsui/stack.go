@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tts-portal/ttsui/internal/dockerops"
+	"github.com/tts-portal/ttsui/internal/logtext"
 )
 
 // globalFlags select the project and the engine, like docker compose's.
@@ -23,7 +23,7 @@ type globalFlags struct {
 func (g *globalFlags) register(root *cobra.Command) {
 	f := root.PersistentFlags()
 	f.StringVar(&g.dir, "project-directory", ".", "directory of the compose project")
-	f.StringSliceVarP(&g.files, "file", "f", nil, "compose file(s) (default docker-compose.yaml in the project directory)")
+	f.StringSliceVar(&g.files, "file", nil, "compose file(s) (default docker-compose.yaml in the project directory; no -f shorthand: logs -f means follow)")
 	f.StringVarP(&g.project, "project-name", "p", "", "compose project name (default tts-portal)")
 	f.StringVar(&g.envFile, "env-file", "", "env file (default .env in the project directory; created when missing)")
 	f.StringVar(&g.context, "context", "", "docker context to use (default: DOCKER_CONTEXT or the current context)")
@@ -63,9 +63,13 @@ func stepPrinter(w io.Writer) dockerops.Progress {
 			return
 		}
 		last[st.Resource] = key
+		if st.Resource == "" { // a line of build output
+			fmt.Fprintln(w, "  "+st.Text)
+			return
+		}
 		line := fmt.Sprintf("%-40s %s", st.Resource, st.Text)
 		if st.Details != "" {
-			line += ": " + dockerops.Sanitize(st.Details)
+			line += ": " + logtext.Sanitize(st.Details)
 		}
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
@@ -83,7 +87,8 @@ func actionCmd(g *globalFlags, use, short string, run func(ctx context.Context, 
 		Use:   use,
 		Short: short,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.openReachable(cmd.Context(), os.Stderr)
+			// SDK output reaches the user as progress steps (stepPrinter).
+			s, err := g.openReachable(cmd.Context(), io.Discard)
 			if err != nil {
 				return err
 			}

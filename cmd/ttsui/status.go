@@ -27,6 +27,9 @@ unreachable.`,
 			if err != nil {
 				return err
 			}
+			if s.State().Engine.Reachable {
+				s.Refresh(cmd.Context()) // a failure is recorded in the state
+			}
 			st := s.State()
 			if asJSON {
 				if err := printJSON(cmd.OutOrStdout(), st); err != nil {
@@ -47,7 +50,10 @@ unreachable.`,
 
 func newPsCmd(g *globalFlags) *cobra.Command {
 	return actionCmd(g, "ps", "List the stack's containers",
-		func(_ context.Context, s *dockerops.Stack, cmd *cobra.Command, _ []string) error {
+		func(ctx context.Context, s *dockerops.Stack, cmd *cobra.Command, _ []string) error {
+			if err := s.Refresh(ctx); err != nil {
+				return err
+			}
 			printContainers(cmd.OutOrStdout(), s.State())
 			return nil
 		})

@@ -5,6 +5,6 @@
 //
 // Data flows one way: the engine's events, inspections and log streams feed a
 // snapshot that readers copy; actions are calls that report progress through a
-// callback. Text from containers is sanitised here (Sanitize), once, so that
+// callback. Text from containers is sanitised here (with logtext), once, so that
 // no caller can forget to.
 package dockerops

@@ -8,6 +8,7 @@ import (
 
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/moby/moby/client"
+	"github.com/tts-portal/ttsui/internal/logtext"
 )
 
 // LogQuery selects log lines.
@@ -15,14 +16,18 @@ type LogQuery struct {
 	Services []string // none: every service
 	Follow   bool
 	Tail     string // lines per container from the end, "all" or a number; default "200"
+	// Timestamps asks the engine for each line's time (LogLine.Time). It
+	// costs the engine work per line, so callers that do not show or merge
+	// by time leave it off.
+	Timestamps bool
 }
 
 // Logs streams the sanitised lines of the selected services' containers to
 // emit, which is called from one goroutine at a time. stdout and stderr stay
-// apart, lines the engine split are joined, and every line carries the
-// engine's timestamp. It returns when the streams end (or, with Follow, when
+// apart, lines the engine split are joined, and with Timestamps every line
+// carries the engine's time. It returns when the streams end (or, with Follow, when
 // ctx ends).
-func (s *Stack) Logs(ctx context.Context, q LogQuery, emit func(LogLine)) error {
+func (s *Stack) Logs(ctx context.Context, q LogQuery, emit func(logtext.LogLine)) error {
 	if q.Tail == "" {
 		q.Tail = "200"
 	}
@@ -60,14 +65,14 @@ func (s *Stack) Logs(ctx context.Context, q LogQuery, emit func(LogLine)) error 
 		}
 		wg.Go(func() {
 			rc, err := s.api.ContainerLogs(ctx, item.ID, client.ContainerLogsOptions{
-				ShowStdout: true, ShowStderr: true, Timestamps: true, Follow: q.Follow, Tail: q.Tail,
+				ShowStdout: true, ShowStderr: true, Timestamps: q.Timestamps, Follow: q.Follow, Tail: q.Tail,
 			})
 			if err != nil {
 				errs[i] = fmt.Errorf("logs of %s: %w", name, err)
 				return
 			}
 			defer rc.Close()
-			err = ReadLogStream(rc, tty, true, func(l LogLine) {
+			err = logtext.ReadLogStream(rc, tty, q.Timestamps, func(l logtext.LogLine) {
 				l.Service, l.Container = svc, name
 				mu.Lock()
 				defer mu.Unlock()

@@ -12,6 +12,7 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
+	"github.com/tts-portal/ttsui/internal/logtext"
 )
 
 // PurgeOptions tune Purge.
@@ -169,7 +170,7 @@ func (s *Stack) dump(ctx context.Context, containerID, dir, volume string) (stri
 		return "", fmt.Errorf("mysqldump result: %w", err)
 	}
 	if in.ExitCode != 0 {
-		return "", fmt.Errorf("mysqldump exited %d: %s", in.ExitCode, Sanitize(strings.TrimSpace(stderr.String())))
+		return "", fmt.Errorf("mysqldump exited %d: %s", in.ExitCode, logtext.Sanitize(strings.TrimSpace(stderr.String())))
 	}
 	if err := f.Sync(); err != nil {
 		return "", fmt.Errorf("write %s: %w", path, err)

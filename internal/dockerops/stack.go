@@ -35,8 +35,9 @@ type Options struct {
 	CreateEnv bool
 	Context   string // docker context name (--context)
 	Host      string // engine address (-H), e.g. tcp://127.0.0.1:2375
-	// Output receives the SDK's own output: build steps and warnings. Nil
-	// discards it. It never goes to the terminal behind the caller's back.
+	// Output receives the SDK's own output: build steps and warnings (which
+	// also reach the running action's Progress as Steps without a Resource).
+	// Nil discards it. It never goes to the terminal behind the caller's back.
 	Output io.Writer
 	// PingTimeout bounds how long Open waits to learn whether the engine
 	// answers; default 5s.
@@ -54,6 +55,7 @@ type Stack struct {
 	bus     *progressBus
 
 	actionMu sync.Mutex // one action at a time: they share the SDK's progress bus
+	samples  sampler
 
 	mu    sync.Mutex
 	state State
@@ -73,7 +75,9 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-// Open loads the compose project and connects to the engine. An engine that
+// Open loads the compose project and connects to the engine (State then
+// holds the project and engine, not yet the containers: call Refresh or
+// Watch). An engine that
 // does not answer is not an error here: the state says so, and Watch recovers
 // when it comes back. A malformed compose file, a missing env file value or an
 // unknown docker context is an error.
@@ -106,7 +110,10 @@ func Open(ctx context.Context, opt Options) (*Stack, error) {
 	if opt.Output == nil {
 		opt.Output = io.Discard
 	}
-	out := &syncWriter{w: opt.Output}
+	bus := &progressBus{}
+	// Everything the SDK writes goes to Output and, line by line, to the
+	// running action's Progress (classic build steps arrive only as text).
+	out := &syncWriter{w: io.MultiWriter(opt.Output, &lineSplitter{emit: bus.emit})}
 
 	if opt.CreateEnv {
 		if _, err := envfile.Ensure(opt.EnvFile, envfile.Defaults()); err != nil {
@@ -139,7 +146,6 @@ func Open(ctx context.Context, opt Options) (*Stack, error) {
 	logrus.SetOutput(out)
 	logrus.SetFormatter(&logrus.TextFormatter{DisableColors: true, DisableTimestamp: true})
 
-	bus := &progressBus{}
 	svc, err := compose.NewComposeService(cli,
 		compose.WithOutputStream(out), compose.WithErrorStream(out),
 		compose.WithEventProcessor(bus), compose.WithPrompt(compose.AlwaysOkPrompt()),
@@ -165,9 +171,9 @@ func Open(ctx context.Context, opt Options) (*Stack, error) {
 	pctx, cancel := context.WithTimeout(ctx, opt.PingTimeout)
 	defer cancel()
 	s.api = cli.Client()
-	if err := s.ping(pctx); err == nil {
-		s.refresh(pctx)
-	}
+	// Only a ping: the snapshot is read by Refresh or Watch when a caller
+	// needs it, so that `ttsui logs` and friends start fast.
+	s.ping(pctx)
 	return s, nil
 }
 

@@ -1,4 +1,4 @@
-package dockerops
+package logtext
 
 import (
 	"strings"

@@ -1,6 +1,7 @@
-package dockerops
+package logtext
 
 import (
+	"sort"
 	"sync"
 	"time"
 )
@@ -91,3 +92,53 @@ func (r *Ring) Stats() RingStats {
 	defer r.mu.Unlock()
 	return RingStats{Held: r.n, Bytes: r.bytes, Dropped: r.dropped, Total: r.total}
 }
+
+// LogBook keeps one Ring per service, so a chatty service cannot push a quiet
+// one's lines out.
+type LogBook struct {
+	mu                 sync.Mutex
+	rings              map[string]*Ring
+	maxLines, maxBytes int
+}
+
+// NewLogBook gives each service a ring of the given bounds.
+func NewLogBook(maxLines, maxBytes int) *LogBook {
+	return &LogBook{rings: map[string]*Ring{}, maxLines: maxLines, maxBytes: maxBytes}
+}
+
+func (b *LogBook) ring(service string) *Ring {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r, ok := b.rings[service]
+	if !ok {
+		r = NewRing(b.maxLines, b.maxBytes)
+		b.rings[service] = r
+	}
+	return r
+}
+
+// Add files a line under its service.
+func (b *LogBook) Add(l LogLine) { b.ring(l.Service).Add(l) }
+
+// Lines returns one service's lines, or with service "" every service's
+// lines merged in time order.
+func (b *LogBook) Lines(service string) []LogLine {
+	if service != "" {
+		return b.ring(service).Snapshot()
+	}
+	b.mu.Lock()
+	rings := make([]*Ring, 0, len(b.rings))
+	for _, r := range b.rings {
+		rings = append(rings, r)
+	}
+	b.mu.Unlock()
+	var all []LogLine
+	for _, r := range rings {
+		all = append(all, r.Snapshot()...)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
+	return all
+}
+
+// Stats reports one service's ring counters.
+func (b *LogBook) Stats(service string) RingStats { return b.ring(service).Stats() }

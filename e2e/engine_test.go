@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tts-portal/ttsui/internal/dockerops"
+	"github.com/tts-portal/ttsui/internal/testutil/tcpproxy"
+)
+
+// TestDockerContexts selects the engine through a docker context, by flag
+// and by DOCKER_CONTEXT, and gets a clear error for an unknown one.
+func TestDockerContexts(t *testing.T) {
+	s := upStack(t)
+	proxy, err := tcpproxy.Start("unix:///var/run/docker.sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	name := fmt.Sprintf("ttsui-e2e-ctx-%d", os.Getpid())
+	host := "tcp://" + proxy.Addr()
+	if out, err := exec.Command("docker", "context", "create", name, "--docker", "host="+host).CombinedOutput(); err != nil {
+		t.Fatalf("docker context create: %v %s", err, out)
+	}
+	defer exec.Command("docker", "context", "rm", "-f", name).Run()
+
+	p := &project{dir: s.repo, name: s.project, envFile: s.envFile}
+	for _, how := range []struct {
+		env  []string
+		args []string
+	}{
+		{nil, []string{"--context", name, "status", "--json"}},
+		{[]string{"DOCKER_CONTEXT=" + name}, []string{"status", "--json"}},
+	} {
+		out, errOut, err := p.run(t, how.env, how.args...)
+		if err != nil || !strings.Contains(out, `"host": "`+host+`"`) || !strings.Contains(out, `"service": "web"`) {
+			t.Fatalf("%v %v: %v\n%s\n%s", how.env, how.args, err, out, errOut)
+		}
+	}
+	_, errOut, err := p.run(t, nil, "--context", "no-such-context-here", "status")
+	if err == nil || !strings.Contains(errOut, "no-such-context-here") {
+		t.Fatalf("unknown context: %v %s", err, errOut)
+	}
+}
+
+// TestSampleStats takes two one-shot samples of the running web container:
+// the second has a CPU figure, both have memory.
+func TestSampleStats(t *testing.T) {
+	s := upStack(t)
+	ctx := context.Background()
+	st, err := dockerops.Open(ctx, dockerops.Options{Dir: s.repo, Project: s.project, EnvFile: s.envFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := s.container("web")
+	first, err := st.Sample(ctx, []string{id})
+	if err != nil || len(first) != 1 || first[0].MemBytes == 0 || first[0].CPUPercent != -1 {
+		t.Fatalf("first sample: %+v %v", first, err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	second, err := st.Sample(ctx, []string{id})
+	if err != nil || second[0].CPUPercent < 0 || second[0].CPUPercent > 400 {
+		t.Fatalf("second sample: %+v %v", second, err)
+	}
+}
+
+// TestLogsAreSanitisedSplitAndJoined runs a container that writes escape
+// sequences, stderr and a 40 KB line (which the engine splits at 16 KB).
+func TestLogsAreSanitisedSplitAndJoined(t *testing.T) {
+	if !enabled() {
+		t.Skip("end-to-end tests run with TTSUI_E2E=1 (make test sets it)")
+	}
+	dir := t.TempDir()
+	name := fmt.Sprintf("ttsui-e2e-logs-%d", os.Getpid())
+	script := `printf 'clear\033[2Jscreen\n'; printf 'title\033]0;pwned\007here\n'; printf 'raw\rreturn\n'; echo to-stderr >&2; head -c 40000 /dev/zero | tr '\0' x; echo; trap 'exit 0' TERM; sleep 300 & wait`
+	compose := fmt.Sprintf("services:\n  noisy:\n    image: %s\n    entrypoint: [\"sh\", \"-c\", %q]\n", envOr("DB_IMAGE", "ttsui-local/mariadb:10.11"), script)
+	os.WriteFile(filepath.Join(dir, "docker-compose.yaml"), []byte(compose), 0o644)
+	p := &project{dir: dir, name: name, envFile: filepath.Join(dir, ".env")}
+	defer p.run(t, nil, "down")
+	p.must(t, "up")
+	var out string
+	waitUntil(t, 30*time.Second, "all log lines", func() bool {
+		out, _, _ = p.run(t, nil, "logs", "noisy")
+		return strings.Contains(out, strings.Repeat("x", 40000))
+	})
+	for _, want := range []string{"clear␛[2Jscreen", "title␛]0;pwned␇here", "raw␍return", "(stderr) | to-stderr"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs lack %q:\n%s", want, out[:min(len(out), 2000)])
+		}
+	}
+	if strings.ContainsAny(out, "\x1b\a\r") {
+		t.Error("a raw control character reached the output")
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "xxxx") && strings.Count(line, "x") != 40000 {
+			t.Errorf("the 40 KB line came out as %d x's: not joined", strings.Count(line, "x"))
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package dockerops
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/tts-portal/ttsui/internal/logtext"
+)
+
+func TestRoleOf(t *testing.T) {
+	for _, tc := range []struct {
+		service string
+		labels  map[string]string
+		want    Role
+	}{
+		{"web", nil, RoleWeb},
+		{"db", nil, RoleDB},
+		{"portal", map[string]string{RoleLabel: "web"}, RoleWeb},
+		{"mysql", map[string]string{RoleLabel: "db"}, RoleDB},
+		{"web", map[string]string{RoleLabel: "db"}, RoleDB}, // the label wins over the name
+		{"cache", nil, RoleOther},
+		{"cache", map[string]string{RoleLabel: "bogus"}, RoleOther},
+	} {
+		if got := roleOf(tc.service, tc.labels); got != tc.want {
+			t.Errorf("roleOf(%q, %v) = %q, want %q", tc.service, tc.labels, got, tc.want)
+		}
+	}
+}
+
+func TestPublishedPortPrefersLoopback(t *testing.T) {
+	c := Container{Ports: []Port{
+		{HostIP: "0.0.0.0", HostPort: 8081, ContainerPort: 80, Protocol: "tcp"},
+		{HostIP: "127.0.0.1", HostPort: 8080, ContainerPort: 80, Protocol: "tcp"},
+		{HostIP: "127.0.0.1", HostPort: 5353, ContainerPort: 53, Protocol: "udp"},
+	}}
+	if addr, ok := c.PublishedPort(80); !ok || addr != "127.0.0.1:8080" {
+		t.Fatalf("got %q %v", addr, ok)
+	}
+	if _, ok := c.PublishedPort(53); ok {
+		t.Fatal("a udp port is no use for HTTP")
+	}
+	c = Container{Ports: []Port{{HostIP: "::", HostPort: 9000, ContainerPort: 80, Protocol: "tcp"}}}
+	if addr, _ := c.PublishedPort(80); addr != "127.0.0.1:9000" {
+		t.Fatalf("wildcard binding: %q", addr)
+	}
+}
+
+func TestReloadResultOK(t *testing.T) {
+	if (ReloadResult{}).OK() {
+		t.Fatal("no containers is not a successful reload")
+	}
+	r := ReloadResult{Containers: []ContainerReload{{Container: "a", Before: 1, After: 2}, {Container: "b", Error: "x"}}}
+	if r.OK() {
+		t.Fatal("one failed container fails the reload")
+	}
+}
+
+func TestSamplerCPUFromTwoOneShotSamples(t *testing.T) {
+	var sm sampler
+	st := func(total, system uint64) container.StatsResponse {
+		var s container.StatsResponse
+		s.Read = time.Now()
+		s.CPUStats.CPUUsage.TotalUsage, s.CPUStats.SystemUsage, s.CPUStats.OnlineCPUs = total, system, 2
+		s.MemoryStats.Usage, s.MemoryStats.Limit = 100<<20, 1<<30
+		s.MemoryStats.Stats = map[string]uint64{"inactive_file": 40 << 20}
+		return s
+	}
+	u := sm.usage("c1", st(1_000, 10_000))
+	if u.CPUPercent != -1 || u.MemBytes != 60<<20 {
+		t.Fatalf("first sample: %+v", u)
+	}
+	u = sm.usage("c1", st(1_500, 12_000)) // 500 of 2000 system ticks on 2 CPUs = 50%
+	if math.Abs(u.CPUPercent-50) > 0.001 {
+		t.Fatalf("cpu %.3f, want 50", u.CPUPercent)
+	}
+	if u := sm.usage("c2", st(1_500, 12_000)); u.CPUPercent != -1 {
+		t.Fatal("samples of another container were used")
+	}
+}
+
+func TestLogBookKeepsServicesApart(t *testing.T) {
+	b := logtext.NewLogBook(2, 1<<20)
+	t0 := time.Now()
+	for i := range 5 {
+		b.Add(logtext.LogLine{Service: "web", Text: "w", Time: t0.Add(time.Duration(i) * time.Second)})
+	}
+	b.Add(logtext.LogLine{Service: "db", Text: "d", Time: t0.Add(1500 * time.Millisecond)})
+	if got := b.Lines("db"); len(got) != 1 {
+		t.Fatalf("the chatty service pushed out the quiet one: %+v", got)
+	}
+	if st := b.Stats("web"); st.Dropped != 3 || st.Held != 2 {
+		t.Fatalf("web stats %+v", st)
+	}
+	merged := b.Lines("")
+	if len(merged) != 3 || merged[0].Service != "db" {
+		t.Fatalf("merged view not in time order: %+v", merged)
+	}
+}
+
+func TestLineSplitterMakesSanitisedSteps(t *testing.T) {
+	var steps []Step
+	l := &lineSplitter{emit: func(s Step) { steps = append(steps, s) }}
+	l.Write([]byte("Step 1/3 : FROM x\nStep 2/3 : RU"))
+	l.Write([]byte("N true\x1b[2J\r\n\n"))
+	if len(steps) != 2 || steps[0].Text != "Step 1/3 : FROM x" || steps[1].Text != "Step 2/3 : RUN true␛[2J" {
+		t.Fatalf("%+v", steps)
+	}
+	l.Write([]byte(strings.Repeat("x", logtext.MaxLineBytes+10)))
+	if len(steps) != 3 || len(steps[2].Text) != logtext.MaxLineBytes {
+		t.Fatal("a runaway line was not cut")
+	}
+}
