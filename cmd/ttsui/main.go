@@ -1,6 +1,6 @@
-// Command ttsui is the operations console for the TTS portal stack. Every
-// action is a headless subcommand for scripts and CI; the dashboard (the
-// command without a subcommand) is not built yet.
+// Command ttsui is the operations console for the TTS portal stack: without
+// a subcommand it opens the dashboard; every action is also a headless
+// subcommand for scripts and CI.
 package main
 
 import (
@@ -29,9 +29,12 @@ func newRootCmd() *cobra.Command {
 		Use:   "ttsui",
 		Short: "Operations console for the TTS portal stack",
 		Long: `ttsui runs the TTS portal stack (a compose project) on a Docker engine.
-The subcommands are headless and scriptable; exit status is non-zero on failure.`,
+Without a subcommand it opens the dashboard. The subcommands are headless and
+scriptable; exit status is non-zero on failure.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return runDashboard(cmd, g) },
 	}
 	g.register(root)
 	root.AddCommand(newEnvCmd(), newStatusCmd(g), newPsCmd(g), newUpCmd(g), newDownCmd(g),

@@ -20,6 +20,9 @@ type LogQuery struct {
 	// costs the engine work per line, so callers that do not show or merge
 	// by time leave it off.
 	Timestamps bool
+	// Since limits lines to those after a time (RFC 3339 or Unix seconds
+	// with fractions), for resuming a follow without repeating lines.
+	Since string
 }
 
 // Logs streams the sanitised lines of the selected services' containers to
@@ -65,7 +68,7 @@ func (s *Stack) Logs(ctx context.Context, q LogQuery, emit func(logtext.LogLine)
 		}
 		wg.Go(func() {
 			rc, err := s.api.ContainerLogs(ctx, item.ID, client.ContainerLogsOptions{
-				ShowStdout: true, ShowStderr: true, Timestamps: q.Timestamps, Follow: q.Follow, Tail: q.Tail,
+				ShowStdout: true, ShowStderr: true, Timestamps: q.Timestamps, Follow: q.Follow, Tail: q.Tail, Since: q.Since,
 			})
 			if err != nil {
 				errs[i] = fmt.Errorf("logs of %s: %w", name, err)

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/tts-portal/ttsui/internal/dockerops"
+	"github.com/tts-portal/ttsui/internal/logtext"
+	"github.com/tts-portal/ttsui/internal/ui"
+)
+
+// dashboardFPS bounds redraws: Bubble Tea's renderer wakes at this rate even
+// when idle (about 0.02% of a core per frame per second, measured), and a
+// key must reach the screen within one frame: 20 fps is 50 ms.
+const dashboardFPS = 20
+
+// runDashboard is the root command: the TUI over the stack.
+func runDashboard(cmd *cobra.Command, g *globalFlags) error {
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+
+	var program *tea.Program
+	var programMu sync.Mutex
+	send := func(m tea.Msg) {
+		programMu.Lock()
+		p := program
+		programMu.Unlock()
+		if p != nil {
+			p.Send(m)
+		}
+	}
+	// SDK warnings outside actions become status lines, never terminal output.
+	out := &lineSender{send: func(s string) { send(ui.ConsoleLogMsg{Text: s}) }}
+	stack, err := g.open(ctx, out)
+	if err != nil {
+		return err
+	}
+	_, noColor := os.LookupEnv("NO_COLOR")
+	app := ui.New(stack, ui.Options{
+		Dark:    lipgloss.HasDarkBackground(os.Stdin, os.Stdout),
+		NoColor: noColor,
+		Send:    send,
+		ShellCommand: func(id string) *exec.Cmd {
+			args := []string{}
+			if g.context != "" {
+				args = append(args, "--context", g.context)
+			}
+			if g.host != "" {
+				args = append(args, "-H", g.host)
+			}
+			args = append(args, "exec", "-it", id, "sh", "-c", "command -v bash >/dev/null && exec bash || exec sh")
+			return exec.Command("docker", args...)
+		},
+	})
+	p := tea.NewProgram(app, tea.WithFPS(dashboardFPS), tea.WithContext(ctx))
+	programMu.Lock()
+	program = p
+	programMu.Unlock()
+
+	var wg sync.WaitGroup
+	events := stack.Subscribe(ctx)
+	wg.Go(func() { stack.Watch(ctx) })
+	states := make(chan dockerops.State, 1)
+	wg.Go(func() {
+		for e := range events {
+			switch e := e.(type) {
+			case dockerops.StateChanged:
+				send(ui.StateMsg{State: e.State})
+				select { // the log follower wants only the latest
+				case <-states:
+				default:
+				}
+				states <- e.State
+			case dockerops.EngineLost:
+				send(ui.EngineMsg{Lost: true, Err: e.Err})
+			case dockerops.EngineBack:
+				send(ui.EngineMsg{})
+			}
+		}
+	})
+	wg.Go(func() { followLogs(ctx, stack, states, send) })
+
+	_, err = p.Run()
+	cancel()
+	wg.Wait()
+	if err != nil && err != tea.ErrProgramKilled {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	return nil
+}
+
+// followLogs follows the running containers' logs and sends them in
+// batches. When the set of running containers changes it restarts the
+// follow from the last line's time, so a restarted container's output keeps
+// flowing without repeats.
+func followLogs(ctx context.Context, s *dockerops.Stack, states <-chan dockerops.State, send func(tea.Msg)) {
+	batch := newLogBatcher(send)
+	var running []string
+	var sinceMu sync.Mutex // written by the follow goroutine, read here
+	var since time.Time
+	var stop context.CancelFunc = func() {}
+	defer func() { stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case st := <-states:
+			ids := runningIDs(st)
+			if slices.Equal(ids, running) {
+				continue
+			}
+			running = ids
+			stop()
+			if len(ids) == 0 {
+				continue
+			}
+			fctx, cancel := context.WithCancel(ctx)
+			stop = cancel
+			q := dockerops.LogQuery{Follow: true, Timestamps: true, Tail: "200"}
+			sinceMu.Lock()
+			if !since.IsZero() {
+				q.Tail, q.Since = "all", fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond()+1)
+			}
+			sinceMu.Unlock()
+			go s.Logs(fctx, q, func(l logtext.LogLine) {
+				sinceMu.Lock()
+				if l.Time.After(since) {
+					since = l.Time
+				}
+				sinceMu.Unlock()
+				batch.add(l)
+			})
+		}
+	}
+}
+
+func runningIDs(st dockerops.State) []string {
+	var ids []string
+	for _, c := range st.Containers {
+		if c.State == "running" {
+			ids = append(ids, c.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// logBatcher collects lines and sends them at most every 50 ms. The flush
+// timer is armed by the first line of a batch, so an idle stack costs no
+// wake-ups.
+type logBatcher struct {
+	mu      sync.Mutex
+	pending []logtext.LogLine
+	armed   bool
+	send    func(tea.Msg)
+}
+
+func newLogBatcher(send func(tea.Msg)) *logBatcher { return &logBatcher{send: send} }
+
+func (b *logBatcher) add(l logtext.LogLine) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.pending = append(b.pending, l)
+	if !b.armed {
+		b.armed = true
+		time.AfterFunc(50*time.Millisecond, b.flush)
+	}
+}
+
+func (b *logBatcher) flush() {
+	b.mu.Lock()
+	lines := b.pending
+	b.pending, b.armed = nil, false
+	b.mu.Unlock()
+	if len(lines) > 0 {
+		b.send(ui.LogBatchMsg{Lines: lines})
+	}
+}
+
+// lineSender turns written text into one message per line.
+type lineSender struct {
+	mu   sync.Mutex
+	buf  []byte
+	send func(string)
+}
+
+func (l *lineSender) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			break
+		}
+		line := strings.TrimSpace(logtext.Sanitize(string(l.buf[:i])))
+		l.buf = l.buf[i+1:]
+		if line != "" {
+			l.send(line)
+		}
+	}
+	return len(p), nil
+}
