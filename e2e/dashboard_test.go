@@ -1,0 +1,175 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tmuxTerm runs the real ttsui binary in a real terminal (tmux) and reads
+// the screen back, as a user would see it.
+type tmuxTerm struct {
+	t       *testing.T
+	session string
+}
+
+func startTmux(t *testing.T, name string, env []string, args ...string) *tmuxTerm {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is needed for the dashboard tests: apt-get install tmux (.ci/run does)")
+	}
+	session := fmt.Sprintf("%s-%d", name, os.Getpid())
+	quoted := make([]string, 0, len(args)+1)
+	quoted = append(quoted, ttsui(t))
+	for _, a := range args {
+		quoted = append(quoted, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
+	}
+	shell := strings.Join(env, " ") + " " + strings.Join(quoted, " ") + "; echo EXITED $?; sleep 600"
+	cmd := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", shell)
+	cmd.Env = append(filterEnv(os.Environ(), "TMUX", "GO_IMAGE", "DB_IMAGE"), "TERM=xterm-256color")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v %s", err, out)
+	}
+	tt := &tmuxTerm{t: t, session: session}
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", session).Run() })
+	return tt
+}
+
+func (tt *tmuxTerm) screen() string {
+	out, err := exec.Command("tmux", "capture-pane", "-p", "-t", tt.session).CombinedOutput()
+	if err != nil {
+		tt.t.Fatalf("capture-pane: %v %s", err, out)
+	}
+	return string(out)
+}
+
+// keys sends keys one at a time with a pause, as typing does (a fast ESC
+// followed by a letter would read as Alt+letter).
+func (tt *tmuxTerm) keys(keys ...string) {
+	for _, k := range keys {
+		args := []string{"send-keys", "-t", tt.session}
+		if len([]rune(k)) == 1 || strings.Contains(k, "_") || strings.Contains(k, " ") {
+			args = append(args, "-l", k)
+		} else {
+			args = append(args, k)
+		}
+		if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+			tt.t.Fatalf("send-keys %q: %v %s", k, err, out)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+}
+
+func (tt *tmuxTerm) waitFor(timeout time.Duration, wants ...string) string {
+	tt.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := tt.screen()
+		ok := true
+		for _, w := range wants {
+			if !strings.Contains(s, w) {
+				ok = false
+			}
+		}
+		if ok {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tt.t.Fatalf("after %s the screen lacks %q:\n%s", timeout, wants, s)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestDashboardDrivesTheStack starts the console with the stack down and
+// drives it by keys: up, a web log line, search, reload, purge with the
+// typed name, down, quit.
+func TestDashboardDrivesTheStack(t *testing.T) {
+	if !enabled() {
+		t.Skip("end-to-end tests run with TTSUI_E2E=1 (make test sets it)")
+	}
+	p := newProject(t, "ttsui-e2e-dash")
+	term := startTmux(t, "ttsui-dash", nil, p.args()...)
+	term.waitFor(30*time.Second, "the stack is down", "q quit")
+
+	term.keys("u")
+	s := term.waitFor(4*time.Minute, "up: stack is up")
+	if strings.Count(s, "healthy") < 2 {
+		t.Fatalf("not both services healthy:\n%s", s)
+	}
+	// The workers panel: WEB_CONCURRENCY=2 in the project's env file.
+	webName := p.name + "-web-1"
+	term.waitFor(20*time.Second, webName+"  2 ")
+
+	// A log line from web.
+	http.Get(p.base() + "/")
+	term.waitFor(30*time.Second, "web | ", "portal serving")
+
+	// Search it.
+	term.keys("Tab", "Tab", "Tab", "/", "portal serving", "Enter")
+	term.waitFor(10*time.Second, `search "portal serving"`)
+	term.keys("Escape")
+	time.Sleep(300 * time.Millisecond)
+
+	term.keys("r")
+	term.waitFor(30*time.Second, "generation 1 → 2")
+
+	vol := p.name + "_tts-db"
+	term.keys("P")
+	term.waitFor(10*time.Second, "Purge volume "+vol, "Type the volume's name")
+	term.keys("nope", "Enter")
+	term.waitFor(5*time.Second, "not the volume's name")
+	for range 4 {
+		term.keys("BSpace")
+	}
+	term.keys(vol, "Enter")
+	term.waitFor(2*time.Minute, "volume removed")
+	if err := exec.Command("docker", "volume", "inspect", vol).Run(); err == nil {
+		t.Fatal("the volume survived the purge")
+	}
+
+	term.keys("D")
+	term.waitFor(10*time.Second, "Volumes (the database) are kept")
+	term.keys("y")
+	term.waitFor(2*time.Minute, "stack is down (volumes kept)")
+
+	term.keys("q")
+	s = term.waitFor(10*time.Second, "EXITED 0")
+	if strings.Contains(s, "Containers") {
+		t.Fatalf("the alternate screen was not left on quit:\n%s", s)
+	}
+}
+
+// TestDashboardShowsEscapeSequencesInert runs a container that writes
+// screen-clearing, retitling and carriage-return sequences and checks on
+// the captured screen that they are shown, not obeyed.
+func TestDashboardShowsEscapeSequencesInert(t *testing.T) {
+	if !enabled() {
+		t.Skip("end-to-end tests run with TTSUI_E2E=1 (make test sets it)")
+	}
+	dir := t.TempDir()
+	name := fmt.Sprintf("ttsui-e2e-esc-%d", os.Getpid())
+	script := `while true; do printf 'before\033[2Jafter\n'; printf 'x\033]0;pwned-title\007y\n'; printf 'one\rtwo\n'; sleep 1; done`
+	compose := fmt.Sprintf("services:\n  noisy:\n    image: %s\n    entrypoint: [\"sh\", \"-c\", %q]\n    stop_signal: SIGKILL\n", envOr("DB_IMAGE", "ttsui-local/mariadb:10.11"), script)
+	os.WriteFile(filepath.Join(dir, "docker-compose.yaml"), []byte(compose), 0o644)
+	p := &project{dir: dir, name: name, envFile: filepath.Join(dir, ".env")}
+	defer p.run(t, nil, "down")
+	p.must(t, "up")
+
+	term := startTmux(t, "ttsui-esc", nil, p.args()...)
+	s := term.waitFor(30*time.Second, "before␛[2Jafter", "x␛]0;pwned-title␇y", "one␍two")
+	if !strings.Contains(s, "Containers") || !strings.Contains(s, name) {
+		t.Fatalf("the screen was cleared or redrawn by the container:\n%s", s)
+	}
+	title, _ := exec.Command("tmux", "display-message", "-p", "-t", term.session, "#{pane_title}").CombinedOutput()
+	if strings.Contains(string(title), "pwned") {
+		t.Fatalf("the container retitled the terminal: %s", title)
+	}
+	term.keys("q")
+	term.waitFor(10*time.Second, "EXITED 0")
+}
