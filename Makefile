@@ -5,10 +5,10 @@ BIN := bin
 
 .PHONY: run test unit fuzz up down clean ps logs local-images bench build vet
 
-## run: start the stack on this repo (building images as needed) and show it.
-##      The dashboard is not built yet: this runs the stack headless for now.
-run: up
-	@echo "ttsui: the dashboard is not built yet; the stack runs headless. Stop it with 'make down'."
+## run: open the dashboard on this repo's stack (builds bin/ttsui, creates
+##      .env, picks base images this engine can use).
+run:
+	bash scripts/stack.sh dashboard
 
 ## test: every test: vet, unit, integration (MariaDB on the host) and
 ##       end-to-end (the real stack on the real engine, a real browser).
@@ -55,3 +55,4 @@ local-images:
 bench:
 	bash bench/portal.sh
 	bash bench/logs.sh
+	bash bench/dashboard.sh

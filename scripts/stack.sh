@@ -2,7 +2,7 @@
 # Runs the TTS portal stack through ttsui's headless commands, choosing base
 # images that this engine can use.
 #
-# Usage: scripts/stack.sh up|down|clean|ps|logs|status|images
+# Usage: scripts/stack.sh dashboard|up|down|clean|ps|logs|status|images
 #
 # Base images: GO_IMAGE / DB_IMAGE from the environment when set; otherwise the
 # public ones when present or pullable; otherwise (an engine that cannot pull)
@@ -72,6 +72,11 @@ up)
 	port=$(awk -F= '$1 == "WEB_PORT" {print $2}' "$ENV_FILE" | tail -1)
 	say "portal: http://127.0.0.1:${port:-8080}/  (first admin: ADMIN_EMAIL / ADMIN_PASSWORD in $ENV_FILE)"
 	;;
+dashboard)
+	ensure_env
+	choose_images
+	exec "$TTSUI" -p "$PROJECT" --env-file "$ENV_FILE"
+	;;
 down) ttsui down ;;
 clean)
 	# The old stack's `docker-compose build --force-rm`: rebuild every image
@@ -84,5 +89,5 @@ ps) ttsui ps ;;
 logs) shift; ttsui logs -f "$@" ;;
 status) ttsui status ;;
 images) choose_images; echo "GO_IMAGE=$GO_IMAGE"; echo "DB_IMAGE=$DB_IMAGE" ;;
-*) die "usage: scripts/stack.sh up|down|clean|ps|logs|status|images" ;;
+*) die "usage: scripts/stack.sh dashboard|up|down|clean|ps|logs|status|images" ;;
 esac

@@ -47,18 +47,36 @@ type App struct {
 	running string // the action in progress, "" when idle
 	status  string // one-line status message
 
+	// Live stats (key c): one-shot samples of the containers on screen every
+	// liveInterval, only while switched on, so an idle console stays idle.
+	live    bool
+	liveGen int
+	usage   map[string]*usageHistory // by container id
+	heights map[Pane]int             // rendered height of each pane, for clicks
+	rates   map[string]float64       // req/s by web container, from Served deltas
+	served  map[string]servedAt
+
 	width, height int
 }
 
+type servedAt struct {
+	served uint64
+	at     time.Time
+}
+
+// liveInterval is the sampling period while live stats are on.
+const liveInterval = 2 * time.Second
+
 // New builds the dashboard over a backend.
 func New(b Backend, opt Options) *App {
-	a := &App{backend: b, opt: opt, keys: DefaultKeyMap(), help: help.New()}
+	a := &App{backend: b, opt: opt, keys: DefaultKeyMap(), help: help.New(),
+		usage: map[string]*usageHistory{}, rates: map[string]float64{}, served: map[string]servedAt{}}
 	a.styles = NewStyles(opt.Dark, opt.NoColor)
 	if opt.Send == nil {
 		a.opt.Send = func(tea.Msg) {}
 	}
-	a.containers = newListPane("Containers", containerHeader, "no containers: the stack is down (u starts it)", &a.styles, a.keys, containersExtract)
-	a.workers = newListPane("Workers", workerHeader, "no running web container", &a.styles, a.keys, workersExtract)
+	a.containers = newListPane("Containers", containerHeader, "no containers: the stack is down (u starts it)", &a.styles, a.keys, a.containerRows)
+	a.workers = newListPane("Workers", workerHeader, "no running web container", &a.styles, a.keys, a.workerRows)
 	a.volumes = newListPane("Volumes", volumeHeader, "no volumes", &a.styles, a.keys, volumesExtract)
 	a.logs = newLogsPane(&a.styles, a.keys)
 	a.cmdlog = &cmdLogPane{styles: &a.styles}
@@ -94,6 +112,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case StateMsg:
 		a.state = msg.State
+		a.updateRates(msg.State, time.Now())
 		if msg.State.Engine.Reachable {
 			a.engine = ""
 		}
@@ -125,10 +144,36 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.status = fmt.Sprintf("%s: %s", msg.Action, firstNonEmpty(msg.Result, "done"))
 		}
 		return a, cmd
+	case liveTickMsg:
+		if a.live && msg.gen == a.liveGen {
+			return a, a.sample(msg.gen)
+		}
+		return a, nil
+	case usageMsg:
+		if !a.live || msg.gen != a.liveGen {
+			return a, nil
+		}
+		if msg.err != nil {
+			a.status = "live stats: " + msg.err.Error()
+		}
+		for _, u := range msg.usages {
+			h := a.usage[u.Container]
+			if h == nil {
+				h = &usageHistory{}
+				a.usage[u.Container] = h
+			}
+			h.add(u)
+		}
+		a.containers.Update(StateMsg{State: a.state}) // re-extract the rows
+		gen := msg.gen
+		return a, tea.Tick(liveInterval, func(time.Time) tea.Msg { return liveTickMsg{gen: gen} })
 	case shellDoneMsg:
 		if msg.err != nil {
 			a.status = "shell: " + msg.err.Error()
 		}
+		return a, nil
+	case tea.MouseClickMsg:
+		a.click(msg.X, msg.Y)
 		return a, nil
 	case tea.MouseWheelMsg:
 		if msg.Button == tea.MouseWheelUp {
@@ -208,9 +253,41 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Shell):
 		return a.shell()
+	case key.Matches(msg, k.Live):
+		a.live = !a.live
+		a.liveGen++
+		if !a.live {
+			a.status = "live stats off"
+			return nil
+		}
+		a.status = fmt.Sprintf("live stats on: sampling every %s", liveInterval)
+		return a.sample(a.liveGen)
 	}
 	_, cmd := a.panes[a.focus].Update(msg)
 	return cmd
+}
+
+// click focuses the pane under the pointer and, in a list, selects the row.
+func (a *App) click(x, y int) {
+	top := 2                                                                         // the header
+	for _, p := range []Pane{a.containers, a.workers, a.volumes, a.cmdlog, a.logs} { // screen order
+		h := a.heights[p]
+		if h == 0 {
+			continue
+		}
+		if y >= top && y < top+h {
+			for i, fp := range a.panes {
+				if fp == p {
+					a.setFocus(i)
+				}
+			}
+			if lp, ok := p.(*listPane); ok {
+				lp.clickRow(y - top - 2) // below the title and the column header
+			}
+			return
+		}
+		top += h
+	}
 }
 
 func (a *App) setFocus(i int) {
@@ -295,6 +372,65 @@ func (a *App) run(act action) tea.Cmd {
 	}
 }
 
+// sample takes one live sample of the running containers and re-reads the
+// stack (for the workers' served counts, hence req/s).
+func (a *App) sample(gen int) tea.Cmd {
+	var ids []string
+	for _, c := range a.state.Containers {
+		if c.State == "running" {
+			ids = append(ids, c.ID)
+		}
+	}
+	b := a.backend
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), liveInterval)
+		defer cancel()
+		usages, err := b.Sample(ctx, ids)
+		if rerr := b.Refresh(ctx); err == nil {
+			err = rerr
+		}
+		return usageMsg{gen: gen, usages: usages, err: err}
+	}
+}
+
+func (a *App) containerRows(st dockerops.State, now time.Time) ([][]string, []string) {
+	var rows [][]string
+	var ids []string
+	for _, c := range st.Containers {
+		rows = append(rows, containerCells(c, now, a.usage[c.ID]))
+		ids = append(ids, c.ID)
+	}
+	return rows, ids
+}
+
+func (a *App) workerRows(st dockerops.State, _ time.Time) ([][]string, []string) {
+	var rows [][]string
+	var ids []string
+	for _, name := range sortedWorkers(st.Workers) {
+		rate, ok := a.rates[name]
+		if !ok {
+			rate = -1
+		}
+		rows = append(rows, workerCells(name, st.Workers[name], rate))
+		ids = append(ids, name)
+	}
+	return rows, ids
+}
+
+// updateRates derives req/s per web container from the change in Served
+// between two snapshots.
+func (a *App) updateRates(st dockerops.State, now time.Time) {
+	for name, w := range st.Workers {
+		if w.Error != "" {
+			continue
+		}
+		if prev, ok := a.served[name]; ok && now.Sub(prev.at) > 100*time.Millisecond && w.Served >= prev.served {
+			a.rates[name] = float64(w.Served-prev.served) / now.Sub(prev.at).Seconds()
+		}
+		a.served[name] = servedAt{w.Served, now}
+	}
+}
+
 // shell suspends the dashboard and opens a shell in the selected container.
 func (a *App) shell() tea.Cmd {
 	id := a.containers.Selected()
@@ -330,6 +466,8 @@ func (a *App) layout() {
 	a.volumes.SetSize(w, vH)
 	a.logs.SetSize(w, logsH)
 	a.cmdlog.SetSize(w, cmd)
+	// In screen order, for mouse clicks.
+	a.heights = map[Pane]int{a.containers: cH, a.workers: wH, a.volumes: vH, a.cmdlog: cmd, a.logs: logsH}
 }
 
 func (a *App) headerView() string {

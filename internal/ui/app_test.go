@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -49,6 +51,14 @@ func (f *fakeBackend) Purge(_ context.Context, v string, o dockerops.PurgeOption
 	return dockerops.PurgeResult{Volume: v, Dump: "backups/x.sql"}, f.record("purge " + v + " confirm=" + o.Confirm)
 }
 func (f *fakeBackend) RefreshVolumeSizes(context.Context) error { return f.record("sizes") }
+func (f *fakeBackend) Refresh(context.Context) error            { return nil }
+func (f *fakeBackend) Sample(_ context.Context, ids []string) ([]dockerops.Usage, error) {
+	var out []dockerops.Usage
+	for i, id := range ids {
+		out = append(out, dockerops.Usage{Container: id, CPUPercent: float64(10 * (i + 1)), MemBytes: 64 << 20})
+	}
+	return out, f.record("sample")
+}
 
 func sampleState() dockerops.State {
 	now := time.Now()
@@ -387,7 +397,7 @@ func TestPresentation(t *testing.T) {
 		}
 	}
 	c := dockerops.Container{Service: "web", State: "restarting", Restarts: 4, ExitCode: 3}
-	if cells := containerCells(c, time.Now()); cells[4] != "4" || cells[5] != "3" || cells[3] != "-" {
+	if cells := containerCells(c, time.Now(), nil); cells[4] != "4" || cells[5] != "3" || cells[3] != "-" || cells[6] != "-" {
 		t.Errorf("crash-looping row: %v", cells)
 	}
 	if got := truncate("héllo wörld", 6); got != "héllo…" {
@@ -408,5 +418,86 @@ func BenchmarkView(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		_ = a.View()
+	}
+}
+
+// BenchmarkLogPaneMemory pushes 1M lines through the log pane and reports
+// the heap it holds afterwards: bounded by the ring, not by the input.
+func BenchmarkLogPaneMemory(b *testing.B) {
+	for range b.N {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		p := newLogsPane(&Styles{}, DefaultKeyMap())
+		for j := range 1000 { // every line its own string, as from a container
+			batch := make([]logtext.LogLine, 1000)
+			for i := range batch {
+				batch[i] = logtext.LogLine{Service: "web", Text: fmt.Sprintf("GET /static/css/portal.css 200 0.42ms request %d-%d", j, i)}
+			}
+			p.Update(LogBatchMsg{Lines: batch})
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/(1<<20), "MB-after-1M-lines")
+		b.ReportMetric(float64(p.n), "lines-held")
+		runtime.KeepAlive(p)
+	}
+}
+
+func TestLiveStatsSampleOnlyWhileOn(t *testing.T) {
+	a, fb, _ := newTestApp(t, 140, 40)
+	cmd := press(a, "c")
+	msg := runCmd(t, a, cmd) // the first sample
+	if _, ok := msg.(usageMsg); !ok {
+		t.Fatalf("first message %T", msg)
+	}
+	out := screen(a)
+	if !strings.Contains(out, "64.0 MiB") {
+		t.Fatalf("memory not shown:\n%s", out)
+	}
+	// A second sample gives a sparkline of two points.
+	gen := a.liveGen
+	a.Update(liveTickMsg{gen: gen})
+	_, next := a.Update(a.sample(gen)())
+	if next == nil {
+		t.Fatal("live mode did not schedule the next tick")
+	}
+	if !strings.Contains(screen(a), "10.0% ▁▁") {
+		t.Fatalf("no sparkline:\n%s", screen(a))
+	}
+	press(a, "c") // off: a stale tick or sample must not restart sampling
+	calls := len(fb.calls)
+	if _, cmd := a.Update(liveTickMsg{gen: gen}); cmd != nil {
+		t.Fatal("a tick after switching off sampled again")
+	}
+	if _, cmd := a.Update(usageMsg{gen: gen}); cmd != nil || len(fb.calls) != calls {
+		t.Fatal("a late sample after switching off scheduled more")
+	}
+}
+
+func TestRequestRateFromServedDeltas(t *testing.T) {
+	a, _, _ := newTestApp(t, 140, 40)
+	st := sampleState()
+	t0 := time.Now()
+	a.updateRates(st, t0)
+	w := st.Workers["tts-portal-web-1"]
+	w.Served += 30
+	st.Workers["tts-portal-web-1"] = w
+	a.updateRates(st, t0.Add(2*time.Second))
+	if r := a.rates["tts-portal-web-1"]; r != 15 {
+		t.Fatalf("rate %v, want 15", r)
+	}
+}
+
+func TestMouseClickFocusesAndSelects(t *testing.T) {
+	a, _, _ := newTestApp(t, 120, 40)
+	// Header 2 lines, then Containers: title (y=2), column header (y=3), db (y=4), web (y=5).
+	a.Update(tea.MouseClickMsg{X: 10, Y: 5, Button: tea.MouseLeft})
+	if a.panes[a.focus] != Pane(a.containers) || a.containers.Selected() != "c-web" {
+		t.Fatalf("focus %d selected %q", a.focus, a.containers.Selected())
+	}
+	a.Update(tea.MouseClickMsg{X: 10, Y: 38, Button: tea.MouseLeft}) // near the bottom: the logs
+	if a.panes[a.focus] != Pane(a.logs) {
+		t.Fatalf("a click on the logs focused pane %d", a.focus)
 	}
 }

@@ -6,7 +6,7 @@ import "charm.land/bubbles/v2/key"
 // follow k9s and lazydocker: ? help, / search, tab next pane, j/k, esc, q.
 type KeyMap struct {
 	// Actions on the stack.
-	Up, Down, Rebuild, Reload, Purge, Shell, Sizes key.Binding
+	Up, Down, Rebuild, Reload, Purge, Shell, Sizes, Live key.Binding
 	// Navigation.
 	Next, Prev, Cursor, PageUp, PageDown, Top, Bottom key.Binding
 	// Logs.
@@ -24,8 +24,8 @@ func DefaultKeyMap() KeyMap {
 		Up: b([]string{"u"}, "u", "up"), Down: b([]string{"D"}, "D", "down"),
 		Rebuild: b([]string{"b"}, "b", "rebuild"), Reload: b([]string{"r"}, "r", "reload"),
 		Purge: b([]string{"P"}, "P", "purge volume"), Shell: b([]string{"x"}, "x", "shell"),
-		Sizes: b([]string{"S"}, "S", "volume sizes"),
-		Next:  b([]string{"tab"}, "tab", "next pane"), Prev: b([]string{"shift+tab"}, "shift+tab", "previous pane"),
+		Sizes: b([]string{"S"}, "S", "volume sizes"), Live: b([]string{"c"}, "c", "live CPU/mem/req/s"),
+		Next: b([]string{"tab"}, "tab", "next pane"), Prev: b([]string{"shift+tab"}, "shift+tab", "previous pane"),
 		Cursor: b([]string{"j", "k", "up", "down"}, "j/k", "move"),
 		PageUp: b([]string{"pgup", "ctrl+u"}, "pgup", "page up"), PageDown: b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
 		Top: b([]string{"g", "home"}, "g", "top"), Bottom: b([]string{"G", "end"}, "G", "bottom"),
@@ -46,7 +46,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 // FullHelp is the ? overlay, one column per group.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Rebuild, k.Reload, k.Purge, k.Shell, k.Sizes},
+		{k.Up, k.Down, k.Rebuild, k.Reload, k.Purge, k.Shell, k.Sizes, k.Live},
 		{k.Next, k.Prev, k.Cursor, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Search, k.NextMatch, k.PrevMatch, k.Filter, k.Follow, k.Timestamps, k.Wrap, k.Service},
 		{k.Help, k.Back, k.Quit},

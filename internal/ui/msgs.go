@@ -18,6 +18,8 @@ type Backend interface {
 	Reload(ctx context.Context, p dockerops.Progress) (dockerops.ReloadResult, error)
 	Purge(ctx context.Context, volume string, opt dockerops.PurgeOptions, p dockerops.Progress) (dockerops.PurgeResult, error)
 	RefreshVolumeSizes(ctx context.Context) error
+	Refresh(ctx context.Context) error
+	Sample(ctx context.Context, ids []string) ([]dockerops.Usage, error)
 }
 
 // Messages the subscriber sends in.
@@ -50,6 +52,15 @@ type (
 		Took   time.Duration
 	}
 	shellDoneMsg struct{ err error }
+	// liveTickMsg asks for the next live sample; gen ties it to one
+	// live-stats session so that a stale tick dies out.
+	liveTickMsg struct{ gen int }
+	// usageMsg carries a live sample.
+	usageMsg struct {
+		gen    int
+		usages []dockerops.Usage
+		err    error
+	}
 )
 
 // action is a value naming what to run; App.run turns it into a tea.Cmd.

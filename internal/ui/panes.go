@@ -88,6 +88,18 @@ func (p *listPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	return p, nil
 }
 
+// clickRow selects the row at a visible position, if there is one.
+func (p *listPane) clickRow(visible int) {
+	n := p.height - 2
+	start := 0
+	if p.cursor >= n {
+		start = p.cursor - n + 1
+	}
+	if i := start + visible; visible >= 0 && i < len(p.rows) {
+		p.cursor = i
+	}
+}
+
 func (p *listPane) render() {
 	if len(p.rows) == 0 {
 		p.lines = []string{p.empty}
@@ -133,26 +145,6 @@ func (p *listPane) View() string {
 		out[0] = title.Render(pad(fmt.Sprintf("%s (%d/%d)", p.title, p.cursor+1, len(rows)), p.width))
 	}
 	return strings.Join(out, "\n")
-}
-
-func containersExtract(st dockerops.State, now time.Time) ([][]string, []string) {
-	var rows [][]string
-	var ids []string
-	for _, c := range st.Containers {
-		rows = append(rows, containerCells(c, now))
-		ids = append(ids, c.ID)
-	}
-	return rows, ids
-}
-
-func workersExtract(st dockerops.State, _ time.Time) ([][]string, []string) {
-	var rows [][]string
-	var ids []string
-	for _, name := range sortedWorkers(st.Workers) {
-		rows = append(rows, workerCells(name, st.Workers[name]))
-		ids = append(ids, name)
-	}
-	return rows, ids
 }
 
 func volumesExtract(st dockerops.State, _ time.Time) ([][]string, []string) {

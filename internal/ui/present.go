@@ -47,7 +47,7 @@ func humanBytes(n int64) string {
 }
 
 // containerCells is one containers-table row.
-func containerCells(c dockerops.Container, now time.Time) []string {
+func containerCells(c dockerops.Container, now time.Time, h *usageHistory) []string {
 	up := "-"
 	if c.State == "running" && !c.StartedAt.IsZero() {
 		up = humanDuration(now.Sub(c.StartedAt))
@@ -64,24 +64,29 @@ func containerCells(c dockerops.Container, now time.Time) []string {
 	for _, p := range c.Ports {
 		ports = append(ports, fmt.Sprintf("%d→%d", p.HostPort, p.ContainerPort))
 	}
-	return []string{c.Service, c.State, health, up, fmt.Sprint(c.Restarts), exit, strings.Join(ports, " ")}
+	cpu, mem := usageCells(h)
+	return []string{c.Service, c.State, health, up, fmt.Sprint(c.Restarts), exit, cpu, mem, strings.Join(ports, " ")}
 }
 
-var containerHeader = []string{"SERVICE", "STATE", "HEALTH", "UP", "RESTARTS", "EXIT", "PORTS"}
+var containerHeader = []string{"SERVICE", "STATE", "HEALTH", "UP", "RESTARTS", "EXIT", "CPU", "MEM", "PORTS"}
 
 // workerCells is one workers-panel row.
-func workerCells(name string, w dockerops.WorkerStatus) []string {
+func workerCells(name string, w dockerops.WorkerStatus, rate float64) []string {
 	if w.Error != "" {
-		return []string{name, "-", "-", "-", "-", "-", "-", w.Error}
+		return []string{name, "-", "-", "-", "-", "-", "-", "-", w.Error}
+	}
+	rps := "-"
+	if rate >= 0 {
+		rps = fmt.Sprintf("%.1f", rate)
 	}
 	reload := "ok"
 	if w.ReloadError != "" {
 		reload = "FAILED: " + w.ReloadError
 	}
-	return []string{name, fmt.Sprint(w.Workers), fmt.Sprint(w.Busy), fmt.Sprint(w.Queued), fmt.Sprint(w.Served), fmt.Sprint(w.Rejected), fmt.Sprint(w.Generation), reload}
+	return []string{name, fmt.Sprint(w.Workers), fmt.Sprint(w.Busy), fmt.Sprint(w.Queued), fmt.Sprint(w.Served), rps, fmt.Sprint(w.Rejected), fmt.Sprint(w.Generation), reload}
 }
 
-var workerHeader = []string{"WEB", "WORKERS", "BUSY", "QUEUED", "SERVED", "REJECTED", "GEN", "LAST RELOAD"}
+var workerHeader = []string{"WEB", "WORKERS", "BUSY", "QUEUED", "SERVED", "REQ/S", "REJECTED", "GEN", "LAST RELOAD"}
 
 func sortedWorkers(m map[string]dockerops.WorkerStatus) []string {
 	names := make([]string, 0, len(m))
@@ -166,4 +171,49 @@ func pad(s string, width int) string {
 		s += strings.Repeat(" ", width-w)
 	}
 	return s
+}
+
+var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline draws values (0-100 scale, clipped) as block characters.
+func sparkline(values []float64) string {
+	var b strings.Builder
+	for _, v := range values {
+		if v < 0 {
+			b.WriteRune(' ')
+			continue
+		}
+		i := int(v / 100 * float64(len(sparkBlocks)-1))
+		b.WriteRune(sparkBlocks[min(max(i, 0), len(sparkBlocks)-1)])
+	}
+	return b.String()
+}
+
+// usageCells are the CPU and memory cells of a container row.
+func usageCells(h *usageHistory) (cpu, mem string) {
+	if h == nil || len(h.cpu) == 0 {
+		return "-", "-"
+	}
+	last := h.cpu[len(h.cpu)-1]
+	cpu = "…"
+	if last >= 0 {
+		cpu = fmt.Sprintf("%5.1f%% %s", last, sparkline(h.cpu))
+	}
+	return cpu, humanBytes(int64(h.mem))
+}
+
+// usageHistory is the last samples of one container.
+type usageHistory struct {
+	cpu []float64
+	mem uint64
+}
+
+const sparkLen = 10
+
+func (h *usageHistory) add(u dockerops.Usage) {
+	h.cpu = append(h.cpu, u.CPUPercent)
+	if len(h.cpu) > sparkLen {
+		h.cpu = h.cpu[len(h.cpu)-sparkLen:]
+	}
+	h.mem = u.MemBytes
 }
