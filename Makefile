@@ -56,3 +56,4 @@ bench:
 	bash bench/portal.sh
 	bash bench/logs.sh
 	bash bench/dashboard.sh
+	bash bench/latency.sh

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tts-portal/ttsui/internal/testutil/tcpproxy"
 )
 
 // tmuxTerm runs the real ttsui binary in a real terminal (tmux) and reads
@@ -170,6 +172,28 @@ func TestDashboardShowsEscapeSequencesInert(t *testing.T) {
 	if strings.Contains(string(title), "pwned") {
 		t.Fatalf("the container retitled the terminal: %s", title)
 	}
+	term.keys("q")
+	term.waitFor(10*time.Second, "EXITED 0")
+}
+
+// TestDashboardOpensWithoutAnEngineAndRecovers starts the console while the
+// engine is unreachable (a cut proxy in front of it): it opens, says so, and
+// shows the stack once the engine is back, without a restart.
+func TestDashboardOpensWithoutAnEngineAndRecovers(t *testing.T) {
+	s := upStack(t)
+	proxy, err := tcpproxy.Start("unix:///var/run/docker.sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	proxy.Cut()
+	p := &project{dir: s.repo, name: s.project, envFile: s.envFile}
+	term := startTmux(t, "ttsui-noengine", nil, append(p.args(), "-H", "tcp://"+proxy.Addr())...)
+	term.waitFor(30*time.Second, "engine unreachable", "Containers")
+	if err := proxy.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	term.waitFor(30*time.Second, "● Docker 20", "healthy")
 	term.keys("q")
 	term.waitFor(10*time.Second, "EXITED 0")
 }
