@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 	"github.com/tts-portal/ttsui/internal/dockerops"
 	"github.com/tts-portal/ttsui/internal/envfile"
 	"github.com/tts-portal/ttsui/internal/testutil/tcpproxy"
+	"github.com/tts-portal/ttsui/internal/testutil/treecopy"
 )
 
 // buildTTSUI compiles the console once for the package.
@@ -58,28 +58,6 @@ type project struct {
 	webPort            int
 }
 
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func newProject(t *testing.T, name string) *project {
 	t.Helper()
 	repo, _ := filepath.Abs("..")
@@ -92,7 +70,7 @@ func newProject(t *testing.T, name string) *project {
 		os.WriteFile(filepath.Join(dir, f), b, 0o644)
 	}
 	for _, d := range []string{"docroot", "db", "cmd/ttsportal", "internal/webapp", "internal/portal"} {
-		copyTree(t, filepath.Join(repo, d), filepath.Join(dir, d))
+		treecopy.Copy(t, filepath.Join(repo, d), filepath.Join(dir, d))
 	}
 	p := &project{dir: dir, name: fmt.Sprintf("%s-%d", name, os.Getpid()), envFile: filepath.Join(dir, ".env")}
 	if _, err := envfile.Ensure(p.envFile, envfile.Defaults()); err != nil {

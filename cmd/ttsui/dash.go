@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -42,7 +40,7 @@ func runDashboard(cmd *cobra.Command, g *globalFlags) error {
 		}
 	}
 	// SDK warnings outside actions become status lines, never terminal output.
-	out := &lineSender{send: func(s string) { send(ui.ConsoleLogMsg{Text: s}) }}
+	out := &logtext.LineWriter{Emit: func(s string) { send(ui.ConsoleLogMsg{Text: s}) }}
 	stack, err := g.open(ctx, out)
 	if err != nil {
 		return err
@@ -187,29 +185,4 @@ func (b *logBatcher) flush() {
 	if len(lines) > 0 {
 		b.send(ui.LogBatchMsg{Lines: lines})
 	}
-}
-
-// lineSender turns written text into one message per line.
-type lineSender struct {
-	mu   sync.Mutex
-	buf  []byte
-	send func(string)
-}
-
-func (l *lineSender) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf = append(l.buf, p...)
-	for {
-		i := bytes.IndexByte(l.buf, '\n')
-		if i < 0 {
-			break
-		}
-		line := strings.TrimSpace(logtext.Sanitize(string(l.buf[:i])))
-		l.buf = l.buf[i+1:]
-		if line != "" {
-			l.send(line)
-		}
-	}
-	return len(p), nil
 }

@@ -1,13 +1,10 @@
 package dockerops
 
 import (
-	"bytes"
 	"context"
-	"strings"
 	"sync"
 
 	"github.com/docker/compose/v5/pkg/api"
-	"github.com/tts-portal/ttsui/internal/logtext"
 )
 
 // Step is one progress report of an action: a resource and what is
@@ -73,34 +70,4 @@ func (s *Stack) begin(p Progress) func() {
 		s.bus.set(nil)
 		s.actionMu.Unlock()
 	}
-}
-
-// lineSplitter turns the SDK's text output (classic build steps, warnings)
-// into Steps of the running action, one per line, sanitised.
-type lineSplitter struct {
-	mu   sync.Mutex
-	buf  []byte
-	emit func(Step)
-}
-
-func (l *lineSplitter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf = append(l.buf, p...)
-	for {
-		i := bytes.IndexByte(l.buf, '\n')
-		if i < 0 {
-			break
-		}
-		line := strings.TrimRight(string(l.buf[:i]), "\r")
-		l.buf = l.buf[i+1:]
-		if strings.TrimSpace(line) != "" {
-			l.emit(Step{Status: "Working", Text: logtext.Sanitize(line)})
-		}
-	}
-	if len(l.buf) > logtext.MaxLineBytes { // a runaway line without newlines
-		l.emit(Step{Status: "Working", Text: logtext.Sanitize(string(l.buf[:logtext.MaxLineBytes]))})
-		l.buf = l.buf[:0]
-	}
-	return len(p), nil
 }

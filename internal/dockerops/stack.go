@@ -22,6 +22,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/tts-portal/ttsui/internal/envfile"
+	"github.com/tts-portal/ttsui/internal/logtext"
 )
 
 // Options say which project on which engine.
@@ -113,7 +114,8 @@ func Open(ctx context.Context, opt Options) (*Stack, error) {
 	bus := &progressBus{}
 	// Everything the SDK writes goes to Output and, line by line, to the
 	// running action's Progress (classic build steps arrive only as text).
-	out := &syncWriter{w: io.MultiWriter(opt.Output, &lineSplitter{emit: bus.emit})}
+	steps := &logtext.LineWriter{Emit: func(line string) { bus.emit(Step{Status: "Working", Text: line}) }}
+	out := &syncWriter{w: io.MultiWriter(opt.Output, steps)}
 
 	if opt.CreateEnv {
 		if _, err := envfile.Ensure(opt.EnvFile, envfile.Defaults()); err != nil {

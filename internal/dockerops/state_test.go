@@ -2,7 +2,6 @@ package dockerops
 
 import (
 	"math"
-	"strings"
 	"testing"
 	"time"
 
@@ -97,19 +96,5 @@ func TestLogBookKeepsServicesApart(t *testing.T) {
 	merged := b.Lines("")
 	if len(merged) != 3 || merged[0].Service != "db" {
 		t.Fatalf("merged view not in time order: %+v", merged)
-	}
-}
-
-func TestLineSplitterMakesSanitisedSteps(t *testing.T) {
-	var steps []Step
-	l := &lineSplitter{emit: func(s Step) { steps = append(steps, s) }}
-	l.Write([]byte("Step 1/3 : FROM x\nStep 2/3 : RU"))
-	l.Write([]byte("N true\x1b[2J\r\n\n"))
-	if len(steps) != 2 || steps[0].Text != "Step 1/3 : FROM x" || steps[1].Text != "Step 2/3 : RUN true␛[2J" {
-		t.Fatalf("%+v", steps)
-	}
-	l.Write([]byte(strings.Repeat("x", logtext.MaxLineBytes+10)))
-	if len(steps) != 3 || len(steps[2].Text) != logtext.MaxLineBytes {
-		t.Fatal("a runaway line was not cut")
 	}
 }

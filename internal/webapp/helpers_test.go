@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,32 +17,16 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tts-portal/ttsui/internal/testutil/treecopy"
 )
 
 // copyDocroot copies the repository's real docroot into a temp dir, so tests
 // exercise the shipped templates and can edit them freely.
 func copyDocroot(t testing.TB) string {
 	t.Helper()
-	src := filepath.Join("..", "..", "docroot")
 	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	treecopy.Copy(t, filepath.Join("..", "..", "docroot"), dst)
 	return dst
 }
 
