@@ -69,6 +69,21 @@ func (r *Ring) Add(l LogLine) {
 	r.bytes += size
 }
 
+// Len is how many lines the ring holds.
+func (r *Ring) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
+}
+
+// At returns the i-th held line, 0 being the oldest; i must be < Len().
+// Readers walk a ring this way without copying it.
+func (r *Ring) At(i int) LogLine {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lines[(r.start+i)%len(r.lines)]
+}
+
 // Snapshot copies the held lines, oldest first.
 func (r *Ring) Snapshot() []LogLine {
 	r.mu.Lock()
@@ -142,3 +157,27 @@ func (b *LogBook) Lines(service string) []LogLine {
 
 // Stats reports one service's ring counters.
 func (b *LogBook) Stats(service string) RingStats { return b.ring(service).Stats() }
+
+// Ring returns one service's ring, creating it empty.
+func (b *LogBook) Ring(service string) *Ring { return b.ring(service) }
+
+// Services lists the services that have a ring, sorted.
+func (b *LogBook) Services() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]string, 0, len(b.rings))
+	for s := range b.rings {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Dropped is the total of lines dropped by every ring.
+func (b *LogBook) Dropped() uint64 {
+	var n uint64
+	for _, s := range b.Services() {
+		n += b.ring(s).Stats().Dropped
+	}
+	return n
+}

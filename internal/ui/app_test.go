@@ -362,11 +362,32 @@ func TestLogsRingIsBoundedAndCountsDrops(t *testing.T) {
 	for range (logCapacity / 1000) + 5 {
 		a.Update(LogBatchMsg{Lines: batch})
 	}
-	if a.logs.n != logCapacity || a.logs.dropped != 5000 {
-		t.Fatalf("held %d dropped %d", a.logs.n, a.logs.dropped)
+	a.Update(LogBatchMsg{Lines: []logtext.LogLine{{Service: "db", Text: "quiet one"}}})
+	if held := a.logs.held(); held != logCapacity+1 || a.logs.book.Dropped() != 5000 {
+		t.Fatalf("held %d dropped %d", held, a.logs.book.Dropped())
 	}
 	if !strings.Contains(screen(a), "5000 dropped") {
 		t.Fatal("the dropped count is not shown")
+	}
+	// The chatty service did not push the quiet one out.
+	press(a, "tab", "tab", "tab", "s")
+	if !strings.Contains(screen(a), "quiet one") {
+		t.Fatalf("the quiet service's line is gone:\n%s", screen(a))
+	}
+}
+
+func TestMergedLogsInterleaveByTime(t *testing.T) {
+	a, _, _ := newTestApp(t, 100, 30)
+	t0 := time.Now()
+	a.Update(LogBatchMsg{Lines: []logtext.LogLine{
+		{Service: "web", Text: "w1", Time: t0}, {Service: "web", Text: "w3", Time: t0.Add(2 * time.Second)},
+	}})
+	a.Update(LogBatchMsg{Lines: []logtext.LogLine{
+		{Service: "db", Text: "d2", Time: t0.Add(time.Second)}, {Service: "db", Text: "d4", Time: t0.Add(3 * time.Second)},
+	}})
+	body := ansi.Strip(strings.Join(a.logs.body(4), "\n"))
+	if body != "web | w1\ndb | d2\nweb | w3\ndb | d4" {
+		t.Fatalf("merged order:\n%s", body)
 	}
 }
 
@@ -439,7 +460,7 @@ func BenchmarkLogPaneMemory(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/(1<<20), "MB-after-1M-lines")
-		b.ReportMetric(float64(p.n), "lines-held")
+		b.ReportMetric(float64(p.held()), "lines-held")
 		runtime.KeepAlive(p)
 	}
 }

@@ -11,21 +11,23 @@ import (
 	"github.com/tts-portal/ttsui/internal/logtext"
 )
 
-// logCapacity bounds the lines the pane keeps, whatever containers write.
-const logCapacity = 20000
+// Per service, the pane keeps at most logCapacity lines and logBytes of
+// text, whatever containers write: a chatty service cannot push a quiet
+// one's lines out.
+const (
+	logCapacity = 10000
+	logBytes    = 8 << 20
+)
 
 // logsPane shows container output: merged or one service, following the
 // end or scrolled back, with search (highlight, n/N), a filter mode, and
-// timestamps and wrap toggles. It keeps its own bounded ring: it runs on the
-// UI goroutine only, so it needs no locks.
+// timestamps and wrap toggles. Lines live in a bounded ring per service
+// (logtext.LogBook); the merged view interleaves them by time.
 type logsPane struct {
 	styles *Styles
 	keys   KeyMap
 
-	buf     []logtext.LogLine
-	start   int
-	n       int
-	dropped uint64
+	book *logtext.LogBook
 
 	services []string // known services, for cycling with s
 	service  string   // "" = merged
@@ -46,7 +48,7 @@ type logsPane struct {
 }
 
 func newLogsPane(st *Styles, keys KeyMap) *logsPane {
-	return &logsPane{styles: st, keys: keys, buf: make([]logtext.LogLine, logCapacity), follow: true}
+	return &logsPane{styles: st, keys: keys, book: logtext.NewLogBook(logCapacity, logBytes), follow: true}
 }
 
 func (p *logsPane) SetSize(w, h int) { p.width, p.height = w, h }
@@ -66,19 +68,62 @@ func (p *logsPane) FullHelp() [][]key.Binding {
 }
 
 func (p *logsPane) add(l logtext.LogLine) {
-	if p.n == len(p.buf) {
-		p.start = (p.start + 1) % len(p.buf)
-		p.n--
-		p.dropped++
-	}
-	p.buf[(p.start+p.n)%len(p.buf)] = l
-	p.n++
+	p.book.Add(l)
 	if !p.follow {
 		p.offset++ // keep the view where the reader left it
 	}
 }
 
-func (p *logsPane) at(i int) *logtext.LogLine { return &p.buf[(p.start+i)%len(p.buf)] }
+// walk calls fn for each shown line, newest first, until fn returns false.
+// With one service it walks that ring; merged, it takes the newest of the
+// rings' tails at each step (a k-way merge), so its cost follows what is
+// shown, not what is held.
+func (p *logsPane) walk(fn func(l *logtext.LogLine) bool) {
+	services := p.book.Services()
+	if p.service != "" {
+		services = []string{p.service}
+	}
+	rings := make([]*logtext.Ring, len(services))
+	pos := make([]int, len(services))
+	heads := make([]logtext.LogLine, len(services))
+	for i, s := range services {
+		rings[i] = p.book.Ring(s)
+		pos[i] = rings[i].Len() - 1
+		if pos[i] >= 0 {
+			heads[i] = rings[i].At(pos[i])
+		}
+	}
+	for {
+		best := -1
+		for i := range rings {
+			if pos[i] >= 0 && (best < 0 || heads[i].Time.After(heads[best].Time)) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return
+		}
+		l := heads[best]
+		pos[best]--
+		if pos[best] >= 0 {
+			heads[best] = rings[best].At(pos[best])
+		}
+		if p.filter && p.query != "" && !strings.Contains(l.Text, p.query) {
+			continue
+		}
+		if !fn(&l) {
+			return
+		}
+	}
+}
+
+func (p *logsPane) held() int {
+	n := 0
+	for _, s := range p.book.Services() {
+		n += p.book.Ring(s).Len()
+	}
+	return n
+}
 
 func (p *logsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -122,7 +167,7 @@ func (p *logsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		case "pgup", "ctrl+u":
 			p.scroll(max(1, p.height-2))
 		case "g", "home":
-			p.follow, p.offset = false, p.n
+			p.follow, p.offset = false, p.held()
 		case "G", "end":
 			p.follow, p.offset = true, 0
 		case "esc":
@@ -174,13 +219,6 @@ func (p *logsPane) scroll(delta int) {
 	p.follow = p.offset == 0
 }
 
-func (p *logsPane) visible(l *logtext.LogLine) bool {
-	if p.service != "" && l.Service != p.service {
-		return false
-	}
-	return !p.filter || p.query == "" || strings.Contains(l.Text, p.query)
-}
-
 // jump scrolls to the next older (dir 1, n) or newer (dir -1, N) line that
 // contains the query, making it the bottom line.
 func (p *logsPane) jump(dir int) {
@@ -189,22 +227,19 @@ func (p *logsPane) jump(dir int) {
 	}
 	off := 0
 	best := -1
-	for i := p.n - 1; i >= 0; i-- {
-		l := p.at(i)
-		if !p.visible(l) {
-			continue
-		}
+	p.walk(func(l *logtext.LogLine) bool {
 		if strings.Contains(l.Text, p.query) {
-			if dir > 0 && off > p.offset || dir > 0 && p.follow && off == 0 && p.match == 0 {
+			if dir > 0 && (off > p.offset || p.follow && off == 0 && p.match == 0) {
 				best = off
-				break
+				return false
 			}
 			if dir < 0 && off < p.offset {
-				best = off // keep going: the nearest newer one is the last below offset
+				best = off // the nearest newer one is the last below offset
 			}
 		}
 		off++
-	}
+		return dir > 0 || off < p.offset
+	})
 	if best < 0 {
 		return
 	}
@@ -231,8 +266,8 @@ func (p *logsPane) title() string {
 		}
 		flags = append(flags, fmt.Sprintf("%s %q", mode, p.query))
 	}
-	if p.dropped > 0 {
-		flags = append(flags, fmt.Sprintf("%d dropped", p.dropped))
+	if d := p.book.Dropped(); d > 0 {
+		flags = append(flags, fmt.Sprintf("%d dropped", d))
 	}
 	return fmt.Sprintf("Logs: %s [%s]", what, strings.Join(flags, ", "))
 }
@@ -279,14 +314,12 @@ func (p *logsPane) View() string {
 func (p *logsPane) body(room int) []string {
 	var rev []string
 	skip := p.offset
-	for i := p.n - 1; i >= 0 && len(rev) < room; i-- {
-		l := p.at(i)
-		if !p.visible(l) {
-			continue
-		}
+	any := false
+	p.walk(func(l *logtext.LogLine) bool {
+		any = true
 		if skip > 0 {
 			skip--
-			continue
+			return true
 		}
 		text := p.format(l)
 		var parts []string
@@ -304,7 +337,8 @@ func (p *logsPane) body(room int) []string {
 			}
 			rev = append(rev, s)
 		}
-	}
+		return len(rev) < room
+	})
 	out := make([]string, 0, room)
 	for i := room - len(rev); i > 0; i-- {
 		out = append(out, "")
@@ -312,7 +346,7 @@ func (p *logsPane) body(room int) []string {
 	for i := len(rev) - 1; i >= 0; i-- {
 		out = append(out, rev[i])
 	}
-	if p.n == 0 && room > 0 {
+	if !any && room > 0 {
 		out[room-1] = p.styles.Muted.Render("no log lines yet")
 	}
 	return out
