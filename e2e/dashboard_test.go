@@ -112,6 +112,15 @@ func TestDashboardDrivesTheStack(t *testing.T) {
 	http.Get(p.base() + "/")
 	term.waitFor(30*time.Second, "web | ", "portal serving")
 
+	// A shell in the selected container (db, the first row): the dashboard
+	// suspends, the shell runs in the same terminal, exit comes back.
+	term.keys("x")
+	time.Sleep(2 * time.Second)
+	term.keys("echo in-shell-$((40+2))", "Enter")
+	term.waitFor(20*time.Second, "in-shell-42")
+	term.keys("exit", "Enter")
+	term.waitFor(20*time.Second, "Containers", "q quit")
+
 	// Search it.
 	term.keys("Tab", "Tab", "Tab", "/", "portal serving", "Enter")
 	term.waitFor(10*time.Second, `search "portal serving"`)
