@@ -5,12 +5,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tts-portal/ttsui/internal/testutil/tcpproxy"
 )
 
 // tmuxTerm runs the real ttsui binary in a real terminal (tmux) and reads
@@ -163,18 +160,14 @@ func TestDashboardShowsEscapeSequencesInert(t *testing.T) {
 	if !enabled() {
 		t.Skip("end-to-end tests run with TTSUI_E2E=1 (make test sets it)")
 	}
-	dir := t.TempDir()
-	name := fmt.Sprintf("ttsui-e2e-esc-%d", os.Getpid())
 	script := `while true; do printf 'before\033[2Jafter\n'; printf 'x\033]0;pwned-title\007y\n'; printf 'one\rtwo\n'; sleep 1; done`
-	compose := fmt.Sprintf("services:\n  noisy:\n    image: %s\n    entrypoint: [\"sh\", \"-c\", %q]\n    stop_signal: SIGKILL\n", envOr("DB_IMAGE", "ttsui-local/mariadb:10.11"), script)
-	os.WriteFile(filepath.Join(dir, "docker-compose.yaml"), []byte(compose), 0o644)
-	p := &project{dir: dir, name: name, envFile: filepath.Join(dir, ".env")}
+	p := scratchProject(t, "esc", "noisy", script, "    stop_signal: SIGKILL\n")
 	defer p.run(t, nil, "down")
 	p.must(t, "up")
 
 	term := startTmux(t, "ttsui-esc", nil, p.args()...)
 	s := term.waitFor(30*time.Second, "before␛[2Jafter", "x␛]0;pwned-title␇y", "one␍two")
-	if !strings.Contains(s, "Containers") || !strings.Contains(s, name) {
+	if !strings.Contains(s, "Containers") || !strings.Contains(s, p.name) {
 		t.Fatalf("the screen was cleared or redrawn by the container:\n%s", s)
 	}
 	title, _ := exec.Command("tmux", "display-message", "-p", "-t", term.session, "#{pane_title}").CombinedOutput()
@@ -190,11 +183,7 @@ func TestDashboardShowsEscapeSequencesInert(t *testing.T) {
 // shows the stack once the engine is back, without a restart.
 func TestDashboardOpensWithoutAnEngineAndRecovers(t *testing.T) {
 	s := upStack(t)
-	proxy, err := tcpproxy.Start("unix:///var/run/docker.sock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
+	proxy := engineProxy(t)
 	proxy.Cut()
 	p := &project{dir: s.repo, name: s.project, envFile: s.envFile}
 	term := startTmux(t, "ttsui-noengine", nil, append(p.args(), "-H", "tcp://"+proxy.Addr())...)

@@ -5,24 +5,18 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tts-portal/ttsui/internal/dockerops"
-	"github.com/tts-portal/ttsui/internal/testutil/tcpproxy"
 )
 
 // TestDockerContexts selects the engine through a docker context, by flag
 // and by DOCKER_CONTEXT, and gets a clear error for an unknown one.
 func TestDockerContexts(t *testing.T) {
 	s := upStack(t)
-	proxy, err := tcpproxy.Start("unix:///var/run/docker.sock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
+	proxy := engineProxy(t)
 	name := fmt.Sprintf("ttsui-e2e-ctx-%d", os.Getpid())
 	host := "tcp://" + proxy.Addr()
 	if out, err := exec.Command("docker", "context", "create", name, "--docker", "host="+host).CombinedOutput(); err != nil {
@@ -76,12 +70,8 @@ func TestLogsAreSanitisedSplitAndJoined(t *testing.T) {
 	if !enabled() {
 		t.Skip("end-to-end tests run with TTSUI_E2E=1 (make test sets it)")
 	}
-	dir := t.TempDir()
-	name := fmt.Sprintf("ttsui-e2e-logs-%d", os.Getpid())
 	script := `printf 'clear\033[2Jscreen\n'; printf 'title\033]0;pwned\007here\n'; printf 'raw\rreturn\n'; echo to-stderr >&2; head -c 40000 /dev/zero | tr '\0' x; echo; trap 'exit 0' TERM; sleep 300 & wait`
-	compose := fmt.Sprintf("services:\n  noisy:\n    image: %s\n    entrypoint: [\"sh\", \"-c\", %q]\n", envOr("DB_IMAGE", "ttsui-local/mariadb:10.11"), script)
-	os.WriteFile(filepath.Join(dir, "docker-compose.yaml"), []byte(compose), 0o644)
-	p := &project{dir: dir, name: name, envFile: filepath.Join(dir, ".env")}
+	p := scratchProject(t, "logs", "noisy", script, "")
 	defer p.run(t, nil, "down")
 	p.must(t, "up")
 	var out string

@@ -376,11 +376,7 @@ func TestRemoteEngineOverTCP(t *testing.T) {
 	if !enabled() {
 		t.Skip("end-to-end tests run with TTSUI_E2E=1 (make test sets it)")
 	}
-	proxy, err := tcpproxy.Start("unix:///var/run/docker.sock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
+	proxy := engineProxy(t)
 	p := newProject(t, "ttsui-e2e-tcp")
 	host := "tcp://" + proxy.Addr()
 	if out, errOut, err := p.run(t, nil, "-H", host, "up"); err != nil {
@@ -401,11 +397,7 @@ func TestRemoteEngineOverTCP(t *testing.T) {
 // expects the snapshot to catch up.
 func TestEventsStreamReconnects(t *testing.T) {
 	s := upStack(t) // the shared stack from stack_test.go
-	proxy, err := tcpproxy.Start("unix:///var/run/docker.sock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
+	proxy := engineProxy(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	st, err := dockerops.Open(ctx, dockerops.Options{Dir: s.repo, Project: s.project, EnvFile: s.envFile, Host: "tcp://" + proxy.Addr()})
@@ -472,12 +464,9 @@ func TestCrashLoopShowsRestartsAndExitCode(t *testing.T) {
 	if !enabled() {
 		t.Skip("end-to-end tests run with TTSUI_E2E=1 (make test sets it)")
 	}
-	dir := t.TempDir()
-	name := fmt.Sprintf("ttsui-e2e-crash-%d", os.Getpid())
-	compose := fmt.Sprintf("services:\n  crasher:\n    image: %s\n    entrypoint: [\"sh\", \"-c\", \"echo crashing; exit 3\"]\n    restart: always\n", envOr("DB_IMAGE", "ttsui-local/mariadb:10.11"))
-	os.WriteFile(filepath.Join(dir, "docker-compose.yaml"), []byte(compose), 0o644)
+	p := scratchProject(t, "crash", "crasher", "echo crashing; exit 3", "    restart: always\n")
 	ctx := context.Background()
-	st, err := dockerops.Open(ctx, dockerops.Options{Dir: dir, Project: name})
+	st, err := dockerops.Open(ctx, dockerops.Options{Dir: p.dir, Project: p.name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,4 +483,28 @@ func TestCrashLoopShowsRestartsAndExitCode(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// engineProxy is a loopback TCP proxy in front of the engine's socket, for
+// tests of tcp:// engines, contexts and lost connections. Closed with the test.
+func engineProxy(t *testing.T) *tcpproxy.Proxy {
+	t.Helper()
+	proxy, err := tcpproxy.Start("unix:///var/run/docker.sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Close)
+	return proxy
+}
+
+// scratchProject writes a one-service compose project running the local
+// MariaDB image's shell with the given entrypoint script and extra YAML.
+func scratchProject(t *testing.T, kind, service, script, extra string) *project {
+	t.Helper()
+	dir := t.TempDir()
+	compose := fmt.Sprintf("services:\n  %s:\n    image: %s\n    entrypoint: [\"sh\", \"-c\", %q]\n%s", service, envOr("DB_IMAGE", "ttsui-local/mariadb:10.11"), script, extra)
+	if err := os.WriteFile(filepath.Join(dir, "docker-compose.yaml"), []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &project{dir: dir, name: fmt.Sprintf("ttsui-e2e-%s-%d", kind, os.Getpid()), envFile: filepath.Join(dir, ".env")}
 }
