@@ -112,7 +112,7 @@ func TestDashboardDrivesTheStack(t *testing.T) {
 	// A shell in the selected container (db, the first row): the dashboard
 	// suspends, the shell runs in the same terminal, exit comes back.
 	term.keys("x")
-	time.Sleep(2 * time.Second)
+	term.waitFor(20*time.Second, "root@") // the shell's prompt: typing before it would reach the dashboard
 	term.keys("echo in-shell-$((40+2))", "Enter")
 	term.waitFor(20*time.Second, "in-shell-42")
 	term.keys("exit", "Enter")

@@ -45,28 +45,40 @@ func (s *Stack) Purge(ctx context.Context, volume string, opt PurgeOptions, p Pr
 		return res, fmt.Errorf("purge %s: refused: confirm by giving the volume's exact name", volume)
 	}
 	release := s.begin(p)
+	err := s.purge(ctx, volume, opt, &res)
+	release()
+	if err != nil {
+		return res, fmt.Errorf("purge %s: %w", volume, err)
+	}
+	if opt.Up {
+		if err := s.Up(ctx, p); err != nil {
+			return res, fmt.Errorf("purge %s: the volume is gone, but bringing the stack back up failed: %w", volume, err)
+		}
+		return res, nil
+	}
+	s.Refresh(context.WithoutCancel(ctx))
+	return res, nil
+}
+
+// purge does the work of Purge while holding the action lock.
+func (s *Stack) purge(ctx context.Context, volume string, opt PurgeOptions, res *PurgeResult) error {
 	vi, err := s.api.VolumeInspect(ctx, volume, client.VolumeInspectOptions{})
 	if err != nil {
-		release()
-		return res, fmt.Errorf("purge %s: %w", volume, err)
+		return err
 	}
 	if owner := vi.Volume.Labels[api.ProjectLabel]; owner != s.project.Name {
-		release()
 		if owner == "" {
-			return res, fmt.Errorf("purge %s: refused: the volume is not labelled as part of a compose project; ttsui only purges %s's volumes", volume, s.project.Name)
+			return fmt.Errorf("refused: the volume is not labelled as part of a compose project; ttsui only purges %s's volumes", s.project.Name)
 		}
-		return res, fmt.Errorf("purge %s: refused: the volume belongs to project %q, not %s", volume, owner, s.project.Name)
+		return fmt.Errorf("refused: the volume belongs to project %q, not %s", owner, s.project.Name)
 	}
-
 	users, err := s.api.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("volume", volume)})
 	if err != nil {
-		release()
-		return res, fmt.Errorf("purge %s: %w", volume, err)
+		return err
 	}
 	for _, c := range users.Items {
 		if c.Labels[api.ProjectLabel] != s.project.Name {
-			release()
-			return res, fmt.Errorf("purge %s: refused: container %s outside %s uses it; stop that container first", volume, firstName(c.Names), s.project.Name)
+			return fmt.Errorf("refused: container %s outside %s uses it; stop that container first", firstName(c.Names), s.project.Name)
 		}
 	}
 
@@ -78,8 +90,7 @@ func (s *Stack) Purge(ctx context.Context, volume string, opt PurgeOptions, p Pr
 			}
 		}
 		if dumpFrom == "" {
-			release()
-			return res, fmt.Errorf("purge %s: no running database container uses it to take a dump from; start the stack, or purge without a dump", volume)
+			return fmt.Errorf("no running database container uses it to take a dump from; start the stack, or purge without a dump")
 		}
 		dir := opt.BackupDir
 		if dir == "" {
@@ -88,8 +99,7 @@ func (s *Stack) Purge(ctx context.Context, volume string, opt PurgeOptions, p Pr
 		s.bus.emit(Step{Resource: "Volume " + volume, Status: "Working", Text: "Dumping the database"})
 		path, err := s.dump(ctx, dumpFrom, dir, volume)
 		if err != nil {
-			release()
-			return res, fmt.Errorf("purge %s: dump before deleting failed, nothing was deleted: %w", volume, err)
+			return fmt.Errorf("dump before deleting failed, nothing was deleted: %w", err)
 		}
 		res.Dump = path
 		s.bus.emit(Step{Resource: "Volume " + volume, Status: "Done", Text: "Dumped to " + path})
@@ -101,35 +111,23 @@ func (s *Stack) Purge(ctx context.Context, volume string, opt PurgeOptions, p Pr
 		s.bus.emit(Step{Resource: "Container " + name, Status: "Working", Text: "Removing"})
 		if c.State == "running" || c.State == "restarting" {
 			if _, err := s.api.ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: &timeout}); err != nil {
-				release()
-				return res, fmt.Errorf("purge %s: stop %s: %w", volume, name, err)
+				return fmt.Errorf("stop %s: %w", name, err)
 			}
 		}
 		if _, err := s.api.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
-			release()
-			return res, fmt.Errorf("purge %s: remove %s: %w", volume, name, err)
+			return fmt.Errorf("remove %s: %w", name, err)
 		}
 		res.Removed = append(res.Removed, name)
 		s.bus.emit(Step{Resource: "Container " + name, Status: "Done", Text: "Removed"})
 	}
 	if _, err := s.api.VolumeRemove(ctx, volume, client.VolumeRemoveOptions{}); err != nil {
-		release()
-		return res, fmt.Errorf("purge %s: remove the volume: %w", volume, err)
+		return fmt.Errorf("remove the volume: %w", err)
 	}
 	s.bus.emit(Step{Resource: "Volume " + volume, Status: "Done", Text: "Removed"})
 	s.mu.Lock()
 	delete(s.sizes, volume)
 	s.mu.Unlock()
-	release()
-
-	if opt.Up {
-		if err := s.Up(ctx, p); err != nil {
-			return res, fmt.Errorf("purge %s: the volume is gone, but bringing the stack back up failed: %w", volume, err)
-		}
-		return res, nil
-	}
-	s.Refresh(context.WithoutCancel(ctx))
-	return res, nil
+	return nil
 }
 
 // dump runs mysqldump inside the database container and streams its output
