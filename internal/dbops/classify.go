@@ -1,0 +1,239 @@
+package dbops
+
+import (
+	"strings"
+)
+
+// Class is what a statement does, for deciding whether it may run without
+// asking.
+type Class int
+
+// The classes, from harmless to dangerous. Unknown statements are treated
+// as writes: when in doubt, ask.
+const (
+	Read        Class = iota // SELECT, SHOW, DESCRIBE, EXPLAIN of a read ...
+	Session                  // USE, SET of a session variable
+	Transaction              // BEGIN, COMMIT, ROLLBACK, SAVEPOINT
+	Write                    // changes rows, files or runs unknown code
+	Schema                   // CREATE, ALTER, DROP, TRUNCATE, RENAME
+	Admin                    // GRANT, KILL, FLUSH, LOCK, SHUTDOWN ...
+)
+
+func (c Class) String() string {
+	return [...]string{"read", "session", "transaction", "write", "schema", "admin"}[c]
+}
+
+// NeedsConfirmation reports whether the pane must ask before running it.
+func (c Class) NeedsConfirmation() bool { return c >= Write }
+
+// token is a word or a punctuation mark outside strings and comments.
+type token struct {
+	word  string // upper-cased keyword or identifier; "" for punctuation
+	punct byte
+	depth int // parenthesis depth at the token
+}
+
+// tokens lexes a statement. Strings, quoted identifiers and comments are
+// skipped (a string becomes the placeholder word "'"); the inside of an
+// executable comment /*!NNNNN ... */ is lexed as code, because the server
+// runs it.
+func tokens(s string) []token {
+	var out []token
+	depth := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case strings.HasPrefix(s[i:], "/*!") || strings.HasPrefix(s[i:], "/*M!"):
+			i += strings.IndexByte(s[i:], '!') + 1
+			for i < len(s) && s[i] >= '0' && s[i] <= '9' { // the version
+				i++
+			}
+		case strings.HasPrefix(s[i:], "*/"):
+			i += 2 // the end of an executable comment
+		case c == '\'' || c == '"':
+			i = skipQuotedOrComment(s, i)
+			out = append(out, token{word: "'", depth: depth})
+		case c == '`':
+			j := skipQuotedOrComment(s, i)
+			out = append(out, token{word: strings.ToUpper(strings.Trim(s[i:j], "`")), depth: depth})
+			i = j
+		case c == '#' || c == '-' || c == '/':
+			if j := skipQuotedOrComment(s, i); j > i {
+				i = j
+				continue
+			}
+			out = append(out, token{punct: c, depth: depth})
+			i++
+		case isWordByte(c):
+			j := i
+			for j < len(s) && isWordByte(s[j]) {
+				j++
+			}
+			out = append(out, token{word: strings.ToUpper(s[i:j]), depth: depth})
+			i = j
+		default:
+			if c == ')' {
+				depth--
+			}
+			out = append(out, token{punct: c, depth: depth})
+			if c == '(' {
+				depth++
+			}
+			i++
+		}
+	}
+	return out
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '$' || c == '@' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// Classify says what one statement does. It reads the statement's tokens,
+// not its first characters: comments before the verb, WITH clauses, EXPLAIN
+// ANALYZE, executable comments and SELECT ... INTO OUTFILE are all seen
+// through.
+func Classify(stmt string) Class {
+	toks := tokens(stmt)
+	// Leading parentheses: (SELECT ...) UNION ...
+	for len(toks) > 0 && toks[0].punct == '(' {
+		toks = toks[1:]
+	}
+	if len(toks) == 0 {
+		return Read // nothing but comments: nothing runs
+	}
+	return classifyFrom(toks)
+}
+
+func classifyFrom(toks []token) Class {
+	if len(toks) == 0 {
+		return Write
+	}
+	first := toks[0].word
+	rest := toks[1:]
+	switch first {
+	case "SELECT", "TABLE", "VALUES":
+		return selectClass(toks)
+	case "WITH":
+		// The statement after the common table expressions decides.
+		for i, t := range rest {
+			if t.depth == toks[0].depth {
+				switch t.word {
+				case "SELECT", "TABLE", "VALUES":
+					return max(selectClass(rest[i:]), anyWrite(rest[:i]))
+				case "INSERT", "UPDATE", "DELETE", "REPLACE":
+					return Write
+				}
+			}
+		}
+		return Write
+	case "SHOW", "DESCRIBE", "DESC", "HELP":
+		return Read
+	case "EXPLAIN":
+		// EXPLAIN ANALYZE runs the statement; plain EXPLAIN does not.
+		if len(rest) > 0 && rest[0].word == "ANALYZE" {
+			return classifyFrom(skipOptions(rest[1:]))
+		}
+		return Read
+	case "ANALYZE":
+		// MariaDB's ANALYZE <statement> executes it; ANALYZE TABLE is upkeep.
+		if len(rest) > 0 && (rest[0].word == "TABLE" || rest[0].word == "NO_WRITE_TO_BINLOG" || rest[0].word == "LOCAL") {
+			return Admin
+		}
+		return classifyFrom(skipOptions(rest))
+	case "CHECK", "CHECKSUM":
+		return Read
+	case "USE":
+		return Session
+	case "SET":
+		return setClass(rest)
+	case "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "XA":
+		if first == "START" && (len(rest) == 0 || rest[0].word != "TRANSACTION") {
+			return Admin // START SLAVE / REPLICA / GROUP_REPLICATION
+		}
+		return Transaction
+	case "INSERT", "UPDATE", "DELETE", "REPLACE", "LOAD", "CALL", "DO", "HANDLER", "IMPORT":
+		return Write
+	case "CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME":
+		if len(rest) > 0 && (rest[0].word == "USER" || rest[0].word == "ROLE") {
+			return Admin
+		}
+		return Schema
+	case "GRANT", "REVOKE", "KILL", "FLUSH", "LOCK", "UNLOCK", "SHUTDOWN", "RESTART", "INSTALL", "UNINSTALL",
+		"RESET", "PURGE", "CHANGE", "STOP", "OPTIMIZE", "REPAIR", "CACHE", "BINLOG", "CLONE":
+		return Admin
+	}
+	// PREPARE/EXECUTE run text we cannot see; anything unknown asks.
+	return Write
+}
+
+func skipOptions(toks []token) []token {
+	for len(toks) > 0 && (toks[0].word == "FORMAT" || toks[0].word == "=" || toks[0].word == "TREE" || toks[0].word == "JSON" || toks[0].word == "TRADITIONAL" || toks[0].punct == '=') {
+		toks = toks[1:]
+	}
+	return toks
+}
+
+// selectClass is Read unless the query writes a file or calls something
+// that may write (INTO OUTFILE/DUMPFILE; a stored function cannot be seen
+// through, but plain SELECT of functions is not flagged: that would make
+// every query ask).
+func selectClass(toks []token) Class {
+	for i, t := range toks {
+		if t.word == "INTO" && i+1 < len(toks) && (toks[i+1].word == "OUTFILE" || toks[i+1].word == "DUMPFILE") {
+			return Write
+		}
+	}
+	return Read
+}
+
+// anyWrite catches a write hidden in a CTE body (MySQL does not allow it,
+// but a server that did would run it).
+func anyWrite(toks []token) Class {
+	for _, t := range toks {
+		switch t.word {
+		case "INSERT", "UPDATE", "DELETE", "REPLACE":
+			return Write
+		}
+	}
+	return Read
+}
+
+// setClass: SET of session variables is Session; SET PASSWORD, SET ROLE
+// DEFAULT, SET GLOBAL and SET PERSIST change the server or accounts.
+func setClass(rest []token) Class {
+	for _, t := range rest {
+		switch t.word {
+		case "PASSWORD", "GLOBAL", "PERSIST", "PERSIST_ONLY", "@@GLOBAL", "DEFAULT":
+			return Admin
+		}
+		if strings.HasPrefix(t.word, "@@GLOBAL.") || strings.HasPrefix(t.word, "@@PERSIST") {
+			return Admin
+		}
+	}
+	return Session
+}
+
+// ContainsSecret reports whether a statement carries a password, so that it
+// is never written to history: IDENTIFIED BY/WITH, PASSWORD(...), SET
+// PASSWORD, and the master/source password options of replication.
+func ContainsSecret(stmt string) bool {
+	toks := tokens(stmt)
+	for i, t := range toks {
+		next := ""
+		if i+1 < len(toks) {
+			next = toks[i+1].word
+		}
+		switch {
+		case t.word == "IDENTIFIED" && (next == "BY" || next == "WITH" || next == "VIA"):
+			return true
+		case t.word == "PASSWORD":
+			return true
+		case t.word == "MASTER_PASSWORD" || t.word == "SOURCE_PASSWORD":
+			return true
+		}
+	}
+	return false
+}
