@@ -12,7 +12,7 @@ type Class int
 // as writes: when in doubt, ask.
 const (
 	Read        Class = iota // SELECT, SHOW, DESCRIBE, EXPLAIN of a read ...
-	Session                  // USE, SET of a session variable
+	SessionVar               // USE, SET of a session variable
 	Transaction              // BEGIN, COMMIT, ROLLBACK, SAVEPOINT
 	Write                    // changes rows, files or runs unknown code
 	Schema                   // CREATE, ALTER, DROP, TRUNCATE, RENAME
@@ -146,7 +146,7 @@ func classifyFrom(toks []token) Class {
 	case "CHECK", "CHECKSUM":
 		return Read
 	case "USE":
-		return Session
+		return SessionVar
 	case "SET":
 		return setClass(rest)
 	case "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "XA":
@@ -213,7 +213,7 @@ func setClass(rest []token) Class {
 			return Admin
 		}
 	}
-	return Session
+	return SessionVar
 }
 
 // ContainsSecret reports whether a statement carries a password, so that it

@@ -81,12 +81,12 @@ func TestClassify(t *testing.T) {
 		"CREATE USER x IDENTIFIED BY 'y'":                 Admin,
 		"GRANT ALL ON *.* TO x":                           Admin,
 		"KILL QUERY 12":                                   Admin,
-		"SET @a = 1":                                      Session,
-		"SET SESSION sql_mode = ''":                       Session,
+		"SET @a = 1":                                      SessionVar,
+		"SET SESSION sql_mode = ''":                       SessionVar,
 		"SET GLOBAL max_connections = 10":                 Admin,
 		"SET @@GLOBAL.max_connections = 10":               Admin,
 		"SET PASSWORD = 'x'":                              Admin,
-		"USE tts":                                         Session,
+		"USE tts":                                         SessionVar,
 		"BEGIN":                                           Transaction,
 		"START TRANSACTION READ ONLY":                     Transaction,
 		"START SLAVE":                                     Admin,
@@ -141,4 +141,25 @@ func FuzzSplitAndClassify(f *testing.F) {
 			ContainsSecret(s.Text)
 		}
 	})
+}
+
+func TestRenderCell(t *testing.T) {
+	for _, tc := range []struct {
+		c      Cell
+		binary bool
+		max    int
+		want   string
+	}{
+		{Cell{Null: true}, false, 0, "NULL"},
+		{Cell{Bytes: []byte{}}, false, 0, "''"},
+		{Cell{Bytes: []byte("NULL")}, false, 0, "NULL"}, // the string, as typed
+		{Cell{Bytes: []byte{0, 0xff}}, true, 0, "0x00ff"},
+		{Cell{Bytes: []byte{0xff, 'a'}}, false, 0, "0xff61"}, // not UTF-8: hex
+		{Cell{Bytes: []byte("héllo")}, false, 2, "h…"},       // cut inside é: no hex
+		{Cell{Bytes: []byte("a\tb\x1b]0;x\x07")}, false, 0, "a   b␛]0;x␇"},
+	} {
+		if got := RenderCell(tc.c, tc.binary, tc.max); got != tc.want {
+			t.Errorf("RenderCell(%q, %v, %d) = %q, want %q", tc.c.Bytes, tc.binary, tc.max, got, tc.want)
+		}
+	}
 }
