@@ -93,3 +93,35 @@ func TestLogsAreSanitisedSplitAndJoined(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLCommandAgainstTheStack runs ttsui sql on the stack's database:
+// reads work in every format, writes are refused without --write and run
+// with it.
+func TestSQLCommandAgainstTheStack(t *testing.T) {
+	s := upStack(t)
+	p := &project{dir: s.repo, name: s.project, envFile: s.envFile}
+	out := p.must(t, "sql", "-e", "SELECT email, security_level FROM users WHERE security_level = 1")
+	if !strings.Contains(out, s.env["ADMIN_EMAIL"]) {
+		t.Fatalf("table output:\n%s", out)
+	}
+	out = p.must(t, "sql", "--format", "json", "-e", "SELECT NULL AS n, '' AS e, email FROM users LIMIT 1")
+	if !strings.Contains(out, `"n":null`) || !strings.Contains(out, `"e":""`) {
+		t.Fatalf("json output: %s", out)
+	}
+	out = p.must(t, "sql", "--format", "csv", "-e", "SELECT NULL AS n, 'a,b' AS s")
+	if !strings.Contains(out, "\\N,\"a,b\"") {
+		t.Fatalf("csv output: %s", out)
+	}
+	if _, errOut, err := p.run(t, nil, "sql", "-e", "UPDATE users SET first_name = 'x'"); err == nil || !strings.Contains(errOut, "--write") {
+		t.Fatalf("a write ran without --write: %v %s", err, errOut)
+	}
+	p.must(t, "sql", "--write", "-e", "CREATE TABLE sql_e2e (a INT); INSERT INTO sql_e2e VALUES (1), (2)")
+	if out := p.must(t, "sql", "-e", "SELECT COUNT(*) AS c FROM sql_e2e"); !strings.Contains(out, "2") {
+		t.Fatalf("count after --write: %s", out)
+	}
+	p.must(t, "sql", "--write", "-e", "DROP TABLE sql_e2e")
+	// As root, on request.
+	if out := p.must(t, "sql", "--root", "-e", "SELECT CURRENT_USER() AS u"); !strings.Contains(out, "root@") {
+		t.Fatalf("--root: %s", out)
+	}
+}

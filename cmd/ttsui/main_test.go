@@ -39,3 +39,25 @@ func TestPurgeRefusesWithoutConfirmationOffTerminal(t *testing.T) {
 		t.Fatal("purge without a volume name must fail")
 	}
 }
+
+// TestSQLRefusesWritesBeforeConnecting: the classification happens first,
+// so a write is refused even with no engine or database around.
+func TestSQLRefusesWritesBeforeConnecting(t *testing.T) {
+	for _, stmt := range []string{
+		"DELETE FROM users",
+		"/* looks harmless */ DELETE FROM users",
+		"WITH x AS (SELECT 1) DELETE FROM users",
+		"SELECT * FROM users INTO OUTFILE '/tmp/x'",
+		"SELECT 1; DROP TABLE users",
+	} {
+		r := newRootCmd()
+		var out bytes.Buffer
+		r.SetOut(&out)
+		r.SetErr(&out)
+		r.SetArgs([]string{"-H", "tcp://127.0.0.1:1", "sql", "-e", stmt})
+		err := r.Execute()
+		if err == nil || !strings.Contains(err.Error(), "--write") || !strings.Contains(err.Error(), "nothing was run") {
+			t.Errorf("%q: %v", stmt, err)
+		}
+	}
+}
