@@ -38,6 +38,6 @@ scriptable; exit status is non-zero on failure.`,
 	}
 	g.register(root)
 	root.AddCommand(newEnvCmd(), newStatusCmd(g), newPsCmd(g), newUpCmd(g), newDownCmd(g),
-		newRebuildCmd(g), newReloadCmd(g), newPurgeCmd(g), newLogsCmd(g), newSQLCmd(g))
+		newRebuildCmd(g), newReloadCmd(g), newPurgeCmd(g), newLogsCmd(g), newSQLCmd(g), newWatchCmd(g))
 	return root
 }
