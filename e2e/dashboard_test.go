@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -126,6 +127,13 @@ func TestDashboardDrivesTheStack(t *testing.T) {
 
 	term.keys("r")
 	term.waitFor(30*time.Second, "generation 1 → 2")
+
+	// The file watcher in auto mode: a template edit reloads web.
+	idx := filepath.Join(p.dir, "docroot", "templates", "index.html")
+	b, _ := os.ReadFile(idx)
+	os.WriteFile(idx, []byte(strings.Replace(string(b), "Welcome to", "Edited welcome to", 1)), 0o644)
+	term.waitFor(30*time.Second, "last: docroot/templates/index.html → reload web", "reload web: ok")
+	waitUntil(t, 10*time.Second, "the edited page", func() bool { return strings.Contains(tryGet(p.base()+"/"), "Edited welcome") })
 
 	vol := p.name + "_tts-db"
 	term.keys("P")

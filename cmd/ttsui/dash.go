@@ -17,6 +17,7 @@ import (
 	"github.com/tts-portal/ttsui/internal/dockerops"
 	"github.com/tts-portal/ttsui/internal/logtext"
 	"github.com/tts-portal/ttsui/internal/ui"
+	"github.com/tts-portal/ttsui/internal/watch"
 )
 
 // dashboardFPS bounds redraws: Bubble Tea's renderer wakes at this rate even
@@ -46,10 +47,23 @@ func runDashboard(cmd *cobra.Command, g *globalFlags) error {
 		return err
 	}
 	_, noColor := os.LookupEnv("NO_COLOR")
+	// The file watcher (Watchman's job): failing to start it is a status
+	// line, not a reason to refuse the console.
+	var runner *watch.Runner
+	watcher, werr := watch.New(watch.Options{Root: stack.State().Project.WorkingDir})
+	if werr == nil {
+		defer watcher.Close()
+		runner = watch.NewRunner(stackActions{s: stack, out: func(string, ...any) {}})
+	}
+	var submit func(watch.Plan)
+	if runner != nil {
+		submit = runner.Submit
+	}
 	app := ui.New(stack, ui.Options{
-		Dark:    lipgloss.HasDarkBackground(os.Stdin, os.Stdout),
-		NoColor: noColor,
-		Send:    send,
+		SubmitWatch: submit,
+		Dark:        lipgloss.HasDarkBackground(os.Stdin, os.Stdout),
+		NoColor:     noColor,
+		Send:        send,
 		ShellCommand: func(id string) *exec.Cmd {
 			args := []string{}
 			if g.context != "" {
@@ -89,6 +103,24 @@ func runDashboard(cmd *cobra.Command, g *globalFlags) error {
 		}
 	})
 	wg.Go(func() { followLogs(ctx, stack, states, send) })
+	if watcher != nil {
+		changes := make(chan watch.ChangeSet, 16)
+		wg.Go(func() { watcher.Run(ctx, changes) })
+		wg.Go(func() { runner.Run(ctx, func(o watch.Outcome) { send(ui.WatchOutcomeMsg{Outcome: o}) }) })
+		wg.Go(func() {
+			rules := watch.DefaultRules()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case cs := <-changes:
+					send(ui.WatchChangeMsg{Change: cs, Plan: watch.Decide(cs, rules)})
+				}
+			}
+		})
+	} else {
+		go send(ui.ConsoleLogMsg{Text: "file watching is off: " + werr.Error()})
+	}
 
 	_, err = p.Run()
 	cancel()

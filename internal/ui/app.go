@@ -13,6 +13,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/tts-portal/ttsui/internal/dockerops"
+	"github.com/tts-portal/ttsui/internal/watch"
 )
 
 // Options configure the dashboard.
@@ -24,6 +25,9 @@ type Options struct {
 	// ShellCommand makes the command that opens a shell in a container
 	// (docker exec -it ... sh, with the console's engine settings).
 	ShellCommand func(containerID string) *exec.Cmd
+	// SubmitWatch hands a file watcher's plan to its runner; nil when the
+	// console does not watch files. Auto mode starts on when it is set.
+	SubmitWatch func(watch.Plan)
 }
 
 // App is the root model.
@@ -56,6 +60,11 @@ type App struct {
 	rates   map[string]float64       // req/s by web container, from Served deltas
 	served  map[string]servedAt
 
+	// File watching: auto applies plans; the last change and outcome are shown.
+	auto        bool
+	lastChange  string
+	lastOutcome string
+
 	width, height int
 }
 
@@ -82,6 +91,7 @@ func New(b Backend, opt Options) *App {
 	a.cmdlog = &cmdLogPane{styles: &a.styles}
 	a.panes = []Pane{a.containers, a.workers, a.volumes, a.logs, a.cmdlog}
 	a.panes[0].Focus()
+	a.auto = opt.SubmitWatch != nil
 	a.help.Styles.ShortKey, a.help.Styles.FullKey = a.styles.Key, a.styles.Key
 	a.help.Styles.ShortDesc, a.help.Styles.FullDesc = a.styles.Muted, a.styles.Muted
 	a.help.Styles.ShortSeparator, a.help.Styles.FullSeparator, a.help.Styles.Ellipsis = a.styles.Muted, a.styles.Muted, a.styles.Muted
@@ -167,6 +177,18 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.containers.Update(StateMsg{State: a.state}) // re-extract the rows
 		gen := msg.gen
 		return a, tea.Tick(liveInterval, func(time.Time) tea.Msg { return liveTickMsg{gen: gen} })
+	case WatchChangeMsg:
+		return a, a.watchChange(msg)
+	case WatchOutcomeMsg:
+		o := msg.Outcome
+		switch {
+		case o.Err != nil:
+			a.lastOutcome = o.Did + " FAILED: " + o.Err.Error()
+		case o.Did != "":
+			a.lastOutcome = o.Did + ": ok"
+		}
+		a.cmdlog.record("watch: "+firstNonEmpty(o.Did, "notice"), o.Err, time.Now())
+		return a, nil
 	case shellDoneMsg:
 		if msg.err != nil {
 			a.status = "shell: " + msg.err.Error()
@@ -253,6 +275,14 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Shell):
 		return a.shell()
+	case key.Matches(msg, k.Auto):
+		if a.opt.SubmitWatch == nil {
+			a.status = "the console is not watching files"
+			return nil
+		}
+		a.auto = !a.auto
+		a.status = map[bool]string{true: "auto on: file changes reload or rebuild", false: "auto off: file changes are only shown"}[a.auto]
+		return nil
 	case key.Matches(msg, k.Live):
 		a.live = !a.live
 		a.liveGen++
@@ -370,6 +400,38 @@ func (a *App) run(act action) tea.Cmd {
 		}
 		return ActionDoneMsg{Action: name, Result: result, Err: err, Took: time.Since(started)}
 	}
+}
+
+// watchChange shows a change set and, in auto mode, hands its plan to the
+// watcher's runner (which queues it: no I/O here).
+func (a *App) watchChange(msg WatchChangeMsg) tea.Cmd {
+	p := msg.Plan
+	what := []string{}
+	if len(p.Rebuild) > 0 {
+		what = append(what, "rebuild "+strings.Join(p.Rebuild, ","))
+	}
+	if len(p.Reload) > 0 {
+		what = append(what, "reload "+strings.Join(p.Reload, ","))
+	}
+	paths := strings.Join(msg.Change.Paths, " ")
+	if len(msg.Change.Paths) > 3 {
+		paths = fmt.Sprintf("%s and %d more", strings.Join(msg.Change.Paths[:3], " "), len(msg.Change.Paths)-3)
+	}
+	a.lastChange = paths
+	if len(what) > 0 {
+		a.lastChange += " → " + strings.Join(what, ", ")
+		if !a.auto {
+			a.lastChange += " (auto off)"
+		}
+	}
+	for _, n := range append(append(append([]string{}, p.Notices...), p.OfferUp...), msg.Change.Warnings...) {
+		a.status = n
+	}
+	if !a.auto || p.Empty() || a.opt.SubmitWatch == nil {
+		return nil
+	}
+	submit := a.opt.SubmitWatch
+	return func() tea.Msg { submit(p); return nil }
 }
 
 // sample takes one live sample of the running containers and re-reads the
@@ -495,6 +557,25 @@ func (a *App) headerView() string {
 	return truncateStyled(line1, a.width) + "\n" + line2
 }
 
+// watchLine summarises file watching for the commands pane's title.
+func (a *App) watchLine() string {
+	if a.opt.SubmitWatch == nil {
+		return ""
+	}
+	mode := "auto off"
+	if a.auto {
+		mode = "auto on"
+	}
+	line := "watch: " + mode
+	if a.lastChange != "" {
+		line += " · last: " + a.lastChange
+	}
+	if a.lastOutcome != "" {
+		line += " · " + a.lastOutcome
+	}
+	return line
+}
+
 func shortPath(p, dir string) string {
 	if dir != "" && strings.HasPrefix(p, dir+"/") {
 		return p[len(dir)+1:]
@@ -543,6 +624,7 @@ func (a *App) render() string {
 	if len(a.state.ServicesWithRole(dockerops.RoleWeb)) > 0 {
 		parts = append(parts, a.workers.View())
 	}
+	a.cmdlog.watchLine = a.watchLine()
 	parts = append(parts, a.volumes.View(), a.cmdlog.View(), a.logs.View())
 	a.help.SetWidth(a.width)
 	parts = append(parts, truncateStyled(a.help.ShortHelpView(a.keys.ShortHelp()), a.width))

@@ -17,6 +17,7 @@ import (
 	"github.com/tts-portal/ttsui/internal/dockerops"
 	"github.com/tts-portal/ttsui/internal/logtext"
 	"github.com/tts-portal/ttsui/internal/portal"
+	"github.com/tts-portal/ttsui/internal/watch"
 )
 
 // fakeBackend records calls; the real one is driven in e2e/dashboard_test.go.
@@ -520,5 +521,38 @@ func TestMouseClickFocusesAndSelects(t *testing.T) {
 	a.Update(tea.MouseClickMsg{X: 10, Y: 38, Button: tea.MouseLeft}) // near the bottom: the logs
 	if a.panes[a.focus] != Pane(a.logs) {
 		t.Fatalf("a click on the logs focused pane %d", a.focus)
+	}
+}
+
+func TestWatchAutoModeSubmitsPlans(t *testing.T) {
+	var submitted []watch.Plan
+	fb := &fakeBackend{state: sampleState()}
+	a := New(fb, Options{NoColor: true, SubmitWatch: func(p watch.Plan) { submitted = append(submitted, p) }})
+	a.Update(tea.WindowSizeMsg{Width: 140, Height: 40})
+	change := WatchChangeMsg{Change: watch.ChangeSet{Paths: []string{"docroot/templates/index.html"}}, Plan: watch.Plan{Reload: []string{"web"}}}
+	_, cmd := a.Update(change)
+	if cmd == nil {
+		t.Fatal("auto mode did not submit")
+	}
+	cmd()
+	if len(submitted) != 1 || !strings.Contains(screen(a), "watch: auto on · last: docroot/templates/index.html → reload web") {
+		t.Fatalf("submitted %d:\n%s", len(submitted), screen(a))
+	}
+	a.Update(WatchOutcomeMsg{Outcome: watch.Outcome{Did: "reload web"}})
+	if !strings.Contains(screen(a), "watch: reload web") || !strings.Contains(screen(a), "reload web: ok") {
+		t.Fatalf("outcome not shown:\n%s", screen(a))
+	}
+	press(a, "a")
+	if _, cmd := a.Update(change); cmd != nil {
+		t.Fatal("auto off still submits")
+	}
+	if !strings.Contains(screen(a), "(auto off)") {
+		t.Fatal("auto off is not shown")
+	}
+	// A db change: a notice in the status line, nothing submitted.
+	press(a, "a")
+	a.Update(WatchChangeMsg{Change: watch.ChangeSet{Paths: []string{"db/01-schema.sql"}}, Plan: watch.Plan{Notices: []string{"database files changed: nothing is rebuilt automatically"}}})
+	if !strings.Contains(screen(a), "database files changed") || len(submitted) != 1 {
+		t.Fatalf("notice: submitted %d\n%s", len(submitted), screen(a))
 	}
 }

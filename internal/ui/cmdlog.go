@@ -25,6 +25,7 @@ type cmdEntry struct {
 type cmdLogPane struct {
 	styles        *Styles
 	entries       []cmdEntry
+	watchLine     string // the file watcher's state, shown in the title
 	width, height int
 	focused       bool
 }
@@ -42,6 +43,13 @@ func (p *cmdLogPane) start(action string, now time.Time) {
 	if len(p.entries) > maxCmdEntries {
 		p.entries = p.entries[len(p.entries)-maxCmdEntries:]
 	}
+}
+
+// record adds a finished entry (actions the file watcher ran).
+func (p *cmdLogPane) record(action string, err error, now time.Time) {
+	p.start(action, now)
+	e := &p.entries[len(p.entries)-1]
+	e.done, e.err = true, err
 }
 
 func (p *cmdLogPane) current(action string) *cmdEntry {
@@ -96,7 +104,11 @@ func (p *cmdLogPane) View() string {
 	if p.focused {
 		title = p.styles.PaneTitleFocused
 	}
-	out := []string{title.Render(pad("Commands", p.width))}
+	head := "Commands"
+	if p.watchLine != "" {
+		head += " · " + p.watchLine
+	}
+	out := []string{title.Render(pad(head, p.width))}
 	room := p.height - 1
 	if len(p.entries) == 0 && room > 0 {
 		out = append(out, p.styles.Muted.Render(pad("  nothing run yet: u up · D down · b rebuild · r reload · P purge", p.width)))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tts-portal/ttsui/internal/dockerops"
 	"github.com/tts-portal/ttsui/internal/logtext"
+	"github.com/tts-portal/ttsui/internal/watch"
 )
 
 // Backend is what the dashboard needs from the stack; *dockerops.Stack
@@ -35,6 +36,13 @@ type (
 	LogBatchMsg struct{ Lines []logtext.LogLine }
 	// ConsoleLogMsg is a line of the console's own output (SDK warnings).
 	ConsoleLogMsg struct{ Text string }
+	// WatchChangeMsg is a change set from the file watcher and its plan.
+	WatchChangeMsg struct {
+		Change watch.ChangeSet
+		Plan   watch.Plan
+	}
+	// WatchOutcomeMsg is the result of a plan the watcher's runner carried out.
+	WatchOutcomeMsg struct{ Outcome watch.Outcome }
 )
 
 // Messages the dashboard's own commands produce.
