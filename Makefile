@@ -58,3 +58,4 @@ bench:
 	bash bench/logs.sh
 	bash bench/dashboard.sh
 	bash bench/latency.sh
+	bash bench/watch.sh
