@@ -107,8 +107,12 @@ func runDashboard(cmd *cobra.Command, g *globalFlags) error {
 		changes := make(chan watch.ChangeSet, 16)
 		wg.Go(func() { watcher.Run(ctx, changes) })
 		wg.Go(func() { runner.Run(ctx, func(o watch.Outcome) { send(ui.WatchOutcomeMsg{Outcome: o}) }) })
+		rules, rerr := watch.LoadRules(stack.State().Project.WorkingDir)
+		if rerr != nil {
+			rules = watch.DefaultRules()
+			go send(ui.ConsoleLogMsg{Text: rerr.Error() + " (using the default rules)"})
+		}
 		wg.Go(func() {
-			rules := watch.DefaultRules()
 			for {
 				select {
 				case <-ctx.Done():

@@ -42,8 +42,10 @@ func newWatchCmd(g *globalFlags) *cobra.Command {
 (verified through the generation), Go sources, go.mod, go.sum and
 Dockerfile.web rebuild web, db files only print a notice, and the compose
 file or .env are reported for re-applying with up. Changes that arrive while
-an action runs are folded into one follow-up. Prints every change set and
-result; stop with Ctrl-C.`,
+an action runs are folded into one follow-up. Rules in ttsui-watch.rules in
+the project directory (PATTERN ACTION [SERVICE|MESSAGE] per line; actions
+reload, rebuild, notice, offer-up, ignore) are tried before the defaults.
+Prints every change set and result; stop with Ctrl-C.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -52,6 +54,10 @@ result; stop with Ctrl-C.`,
 				return err
 			}
 			root := s.State().Project.WorkingDir
+			rules, err := watch.LoadRules(root)
+			if err != nil {
+				return err
+			}
 			w, err := watch.New(watch.Options{Root: root})
 			if err != nil {
 				return err
@@ -78,7 +84,6 @@ result; stop with Ctrl-C.`,
 			})
 			errc := make(chan error, 1)
 			go func() { errc <- w.Run(ctx, changes) }()
-			rules := watch.DefaultRules()
 			for {
 				select {
 				case <-ctx.Done():

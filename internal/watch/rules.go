@@ -2,8 +2,12 @@ package watch
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -241,4 +245,65 @@ func (r *Runner) execute(ctx context.Context, p Plan) Outcome {
 		}
 	}
 	return o
+}
+
+// RulesFile is the optional per-project rules file, read from the project
+// directory. Its rules are tried before the defaults (first match wins).
+const RulesFile = "ttsui-watch.rules"
+
+// LoadRules returns the project's rules followed by the defaults. The file
+// has one rule a line: PATTERN ACTION [SERVICE or MESSAGE...], where ACTION
+// is reload, rebuild, notice, offer-up or ignore; '#' starts a comment. A
+// missing file means the defaults; a malformed line is an error naming it.
+func LoadRules(dir string) ([]Rule, error) {
+	path := filepath.Join(dir, RulesFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return DefaultRules(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	var rules []Rule
+	for n, line := range strings.Split(string(b), "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) < 2 {
+			return nil, fmt.Errorf("%s line %d: want PATTERN ACTION [SERVICE|MESSAGE]", path, n+1)
+		}
+		r := Rule{Pattern: f[0]}
+		rest := strings.Join(f[2:], " ")
+		switch f[1] {
+		case "reload", "rebuild":
+			r.Action, r.Service = Reload, rest
+			if f[1] == "rebuild" {
+				r.Action = Rebuild
+			}
+			if len(f) != 3 {
+				return nil, fmt.Errorf("%s line %d: %s needs exactly one service", path, n+1, f[1])
+			}
+		case "notice", "offer-up":
+			r.Action, r.Message = Notice, rest
+			if f[1] == "offer-up" {
+				r.Action = OfferUp
+			}
+			if r.Message == "" {
+				r.Message = f[0] + " changed"
+			}
+		case "ignore":
+			r.Action = Ignore
+		default:
+			return nil, fmt.Errorf("%s line %d: unknown action %q (use reload, rebuild, notice, offer-up or ignore)", path, n+1, f[1])
+		}
+		if _, err := filepath.Match(strings.ReplaceAll(r.Pattern, "**", "x"), "x"); err != nil {
+			return nil, fmt.Errorf("%s line %d: bad pattern %q: %w", path, n+1, r.Pattern, err)
+		}
+		rules = append(rules, r)
+	}
+	return append(rules, DefaultRules()...), nil
 }

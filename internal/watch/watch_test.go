@@ -243,3 +243,26 @@ func TestRunnerCoalescesChangesDuringARebuild(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 }
+
+func TestLoadRules(t *testing.T) {
+	dir := t.TempDir()
+	rules, err := LoadRules(dir)
+	if err != nil || len(rules) != len(DefaultRules()) {
+		t.Fatalf("no file: %d rules, %v", len(rules), err)
+	}
+	write(t, filepath.Join(dir, RulesFile), "# project rules\ndocroot/drafts/** ignore\nassets/** rebuild web\nnotes/*.txt notice notes are not deployed\n")
+	rules, err = LoadRules(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Decide(ChangeSet{Paths: []string{"docroot/drafts/x.html", "assets/logo.svg", "notes/a.txt"}}, rules)
+	if strings.Join(p.Rebuild, ",") != "web" || len(p.Reload) != 0 || len(p.Notices) != 1 || p.Notices[0] != "notes are not deployed" {
+		t.Fatalf("plan: %+v", p)
+	}
+	for _, bad := range []string{"onlypattern\n", "x/** explode\n", "x/** rebuild\n", "[ reload web\n"} {
+		write(t, filepath.Join(dir, RulesFile), bad)
+		if _, err := LoadRules(dir); err == nil || !strings.Contains(err.Error(), "line 1") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
