@@ -15,7 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"time"
 
@@ -39,10 +39,13 @@ type Options struct {
 
 // Watcher watches a tree.
 type Watcher struct {
-	opt     Options
-	fs      *fsnotify.Watcher
-	ignore  *ignorer
-	watched atomic.Int64
+	opt    Options
+	fs     *fsnotify.Watcher
+	ignore *ignorer
+
+	mu      sync.Mutex
+	watched map[string]bool // directories with a watch: a new directory's
+	// Create can arrive after its parent's walk already added it
 }
 
 // New watches every directory under root that is not ignored.
@@ -62,7 +65,7 @@ func New(opt Options) (*Watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start the file watcher: %w", limitHint(err))
 	}
-	w := &Watcher{opt: opt, fs: fw, ignore: loadIgnorer(root)}
+	w := &Watcher{opt: opt, fs: fw, ignore: loadIgnorer(root), watched: map[string]bool{}}
 	if err := w.addTree(root, nil); err != nil {
 		fw.Close()
 		return nil, err
@@ -71,7 +74,11 @@ func New(opt Options) (*Watcher, error) {
 }
 
 // Watched is how many directories are being watched.
-func (w *Watcher) Watched() int { return int(w.watched.Load()) }
+func (w *Watcher) Watched() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.watched)
+}
 
 // Close stops watching.
 func (w *Watcher) Close() error { return w.fs.Close() }
@@ -108,13 +115,21 @@ func (w *Watcher) addTree(dir string, found func(rel string)) error {
 			}
 			return nil
 		}
+		w.mu.Lock()
+		seen := w.watched[p]
+		w.mu.Unlock()
+		if seen {
+			return nil
+		}
 		if err := w.fs.Add(p); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return filepath.SkipDir
 			}
 			return fmt.Errorf("watch %s: %w", rel, limitHint(err))
 		}
-		w.watched.Add(1)
+		w.mu.Lock()
+		w.watched[p] = true
+		w.mu.Unlock()
 		return nil
 	})
 }
@@ -193,6 +208,9 @@ func (w *Watcher) Run(ctx context.Context, out chan<- ChangeSet) error {
 			if ev.Op == fsnotify.Chmod {
 				continue // touch of permissions or times only
 			}
+			if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+				w.forget(ev.Name) // its watches died with it
+			}
 			rel := w.rel(ev.Name)
 			info, statErr := os.Lstat(ev.Name)
 			isDir := statErr == nil && info.IsDir()
@@ -230,6 +248,18 @@ func (w *Watcher) Run(ctx context.Context, out chan<- ChangeSet) error {
 			if quiet == nil {
 				quiet = time.After(w.opt.Debounce) // report it soon
 			}
+		}
+	}
+}
+
+// forget drops a removed or renamed directory, and all below it, from the
+// watched set, so that one re-created at the same path is watched again.
+func (w *Watcher) forget(path string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for p := range w.watched {
+		if p == path || strings.HasPrefix(p, path+string(filepath.Separator)) {
+			delete(w.watched, p)
 		}
 	}
 }

@@ -108,6 +108,13 @@ func TestNewNestedDirectoriesAreWatched(t *testing.T) {
 	if cs := next(t, out); strings.Join(cs.Paths, ",") != "z.go" {
 		t.Fatalf("after removing a directory: %v", cs.Paths)
 	}
+	// Re-created at the same path: watched again.
+	write(t, filepath.Join(root, "a", "again.go"), "package a")
+	next(t, out)
+	write(t, filepath.Join(root, "a", "later.go"), "package a")
+	if cs := next(t, out); strings.Join(cs.Paths, ",") != "a/later.go" {
+		t.Fatalf("a re-created directory is not watched: %v", cs.Paths)
+	}
 }
 
 func TestIgnoredPathsAreIgnored(t *testing.T) {
