@@ -13,7 +13,7 @@ work=$(mktemp -d)
 cleanup() {
 	tmux kill-session -t ttsui-lat-flood 2>/dev/null || true
 	tmux kill-session -t ttsui-lat-quiet 2>/dev/null || true
-	for p in flood quiet; do "$work/ttsui" --project-directory "$work/$p" -p "ttsui-bench-$p" down >/dev/null 2>&1 || true; done
+	for p in flood quiet; do "$work/ttsui" --project-directory "$work/$p" -p "ttsui-bench-$p" down -v >/dev/null 2>&1 || true; done
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -170,7 +170,7 @@ func TestDashboardShowsEscapeSequencesInert(t *testing.T) {
 	}
 	script := `while true; do printf 'before\033[2Jafter\n'; printf 'x\033]0;pwned-title\007y\n'; printf 'one\rtwo\n'; sleep 1; done`
 	p := scratchProject(t, "esc", "noisy", script, "    stop_signal: SIGKILL\n")
-	defer p.run(t, nil, "down")
+	defer p.run(t, nil, "down", "--volumes") // the image declares a VOLUME: do not leak it
 	p.must(t, "up")
 
 	term := startTmux(t, "ttsui-esc", nil, p.args()...)

@@ -72,7 +72,7 @@ func TestLogsAreSanitisedSplitAndJoined(t *testing.T) {
 	}
 	script := `printf 'clear\033[2Jscreen\n'; printf 'title\033]0;pwned\007here\n'; printf 'raw\rreturn\n'; echo to-stderr >&2; head -c 40000 /dev/zero | tr '\0' x; echo; trap 'exit 0' TERM; sleep 300 & wait`
 	p := scratchProject(t, "logs", "noisy", script, "")
-	defer p.run(t, nil, "down")
+	defer p.run(t, nil, "down", "--volumes") // the image declares a VOLUME: do not leak it
 	p.must(t, "up")
 	var out string
 	waitUntil(t, 30*time.Second, "all log lines", func() bool {
