@@ -43,9 +43,10 @@ func TestDockerContexts(t *testing.T) {
 	}
 }
 
-// TestSampleStats takes two one-shot samples of the running web container:
-// the second has a CPU figure, both have memory.
-func TestSampleStats(t *testing.T) {
+// TestSampleStatsAndVolumeSizes takes two one-shot samples of the running web
+// container (the second has a CPU figure, both have memory) and measures the
+// project's volumes.
+func TestSampleStatsAndVolumeSizes(t *testing.T) {
 	s := upStack(t)
 	ctx := context.Background()
 	st, err := dockerops.Open(ctx, dockerops.Options{Dir: s.repo, Project: s.project, EnvFile: s.envFile})
@@ -61,6 +62,25 @@ func TestSampleStats(t *testing.T) {
 	second, err := st.Sample(ctx, []string{id})
 	if err != nil || second[0].CPUPercent < 0 || second[0].CPUPercent > 400 {
 		t.Fatalf("second sample: %+v %v", second, err)
+	}
+	// Volume sizes, on demand: the database volume holds the data files.
+	if err := st.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RefreshVolumeSizes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	measured := false
+	for _, v := range st.State().Volumes {
+		if strings.HasSuffix(v.Name, "_tts-db") {
+			if v.Size < 1<<20 {
+				t.Fatalf("db volume size %d: not measured", v.Size)
+			}
+			measured = true
+		}
+	}
+	if !measured {
+		t.Fatalf("no db volume in %+v", st.State().Volumes)
 	}
 }
 

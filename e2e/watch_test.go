@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,29 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tts-portal/ttsui/internal/testutil/syncbuf"
 )
-
-// lockedBuffer collects a process's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestWatchKeepsTheStackInStep runs `ttsui watch` on a private copy of the
 // stack: 20 template edits under load are each served with no failed
@@ -43,7 +25,7 @@ func TestWatchKeepsTheStackInStep(t *testing.T) {
 	p := newProject(t, "ttsui-e2e-watch")
 	p.must(t, "up")
 
-	var out lockedBuffer
+	var out syncbuf.Buffer
 	cmd := exec.Command(ttsui(t), p.args("watch")...)
 	cmd.Env = filterEnv(os.Environ(), "GO_IMAGE", "DB_IMAGE", "WEB_CONCURRENCY", "WEB_PORT", "TTS_VERSION")
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -168,14 +168,21 @@ func followLogs(ctx context.Context, s *dockerops.Stack, states <-chan dockerops
 				q.Tail, q.Since = "all", fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond()+1)
 			}
 			sinceMu.Unlock()
-			go s.Logs(fctx, q, func(l logtext.LogLine) {
-				sinceMu.Lock()
-				if l.Time.After(since) {
-					since = l.Time
+			go func() {
+				err := s.Logs(fctx, q, func(l logtext.LogLine) {
+					sinceMu.Lock()
+					if l.Time.After(since) {
+						since = l.Time
+					}
+					sinceMu.Unlock()
+					batch.add(l)
+				})
+				// A stream that ends because its container stopped is
+				// normal (the next state restarts the follow); say the rest.
+				if err != nil && fctx.Err() == nil {
+					send(ui.ConsoleLogMsg{Text: err.Error() + " (the log pane resumes when the containers change)"})
 				}
-				sinceMu.Unlock()
-				batch.add(l)
-			})
+			}()
 		}
 	}
 }

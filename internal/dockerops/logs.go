@@ -88,7 +88,11 @@ func (s *Stack) Logs(ctx context.Context, q LogQuery, emit func(logtext.LogLine)
 	}
 	wg.Wait()
 	if n == 0 {
-		return fmt.Errorf("logs: no containers for %v in %s: is the stack up?", q.Services, s.project.Name)
+		what := "any service"
+		if len(q.Services) > 0 {
+			what = fmt.Sprint(q.Services)
+		}
+		return fmt.Errorf("logs: no containers for %s in %s: start the stack first (ttsui up)", what, s.project.Name)
 	}
 	return errors.Join(errs...)
 }

@@ -38,7 +38,7 @@ func (s *Stack) portalStatus(ctx context.Context, c Container) (portal.Status, e
 	var st portal.Status
 	addr, ok := c.PublishedPort(portalPort)
 	if !ok {
-		return st, fmt.Errorf("%s publishes no port for %d: its /status cannot be read from here", c.Name, portalPort)
+		return st, fmt.Errorf("%s publishes no port for %d: its /status cannot be read from here; publish it in the compose file (ports:)", c.Name, portalPort)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/status", nil)
 	if err != nil {

@@ -110,7 +110,7 @@ func (s *Stack) Reload(ctx context.Context, p Progress) (ReloadResult, error) {
 	s.refresh(context.WithoutCancel(ctx))
 	s.publish(StateChanged{State: s.State()})
 	if !res.OK() {
-		return res, fmt.Errorf("reload did not take on every web container")
+		return res, fmt.Errorf("reload did not take on every web container: fix the error reported for it and reload again, or rebuild")
 	}
 	return res, nil
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/types/container"
-	"github.com/tts-portal/ttsui/internal/logtext"
 )
 
 func TestRoleOf(t *testing.T) {
@@ -77,24 +76,5 @@ func TestSamplerCPUFromTwoOneShotSamples(t *testing.T) {
 	}
 	if u := sm.usage("c2", st(1_500, 12_000)); u.CPUPercent != -1 {
 		t.Fatal("samples of another container were used")
-	}
-}
-
-func TestLogBookKeepsServicesApart(t *testing.T) {
-	b := logtext.NewLogBook(2, 1<<20)
-	t0 := time.Now()
-	for i := range 5 {
-		b.Add(logtext.LogLine{Service: "web", Text: "w", Time: t0.Add(time.Duration(i) * time.Second)})
-	}
-	b.Add(logtext.LogLine{Service: "db", Text: "d", Time: t0.Add(1500 * time.Millisecond)})
-	if got := b.Lines("db"); len(got) != 1 {
-		t.Fatalf("the chatty service pushed out the quiet one: %+v", got)
-	}
-	if st := b.Stats("web"); st.Dropped != 3 || st.Held != 2 {
-		t.Fatalf("web stats %+v", st)
-	}
-	merged := b.Lines("")
-	if len(merged) != 3 || merged[0].Service != "db" {
-		t.Fatalf("merged view not in time order: %+v", merged)
 	}
 }

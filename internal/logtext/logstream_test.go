@@ -93,7 +93,7 @@ func TestRingBoundsLinesAndBytes(t *testing.T) {
 	for i := range 5 {
 		r.Add(LogLine{Text: strings.Repeat("x", i+1)})
 	}
-	snap := r.Snapshot()
+	snap := snapshot(r)
 	if len(snap) != 3 || snap[0].Text != "xxx" || snap[2].Text != "xxxxx" {
 		t.Fatalf("%+v", snap)
 	}
@@ -104,11 +104,11 @@ func TestRingBoundsLinesAndBytes(t *testing.T) {
 	r.Add(LogLine{Text: "12345"})
 	r.Add(LogLine{Text: "67890"})
 	r.Add(LogLine{Text: "abc"}) // over the byte budget: the oldest goes
-	if snap := r.Snapshot(); len(snap) != 2 || snap[0].Text != "67890" {
+	if snap := snapshot(r); len(snap) != 2 || snap[0].Text != "67890" {
 		t.Fatalf("%+v", snap)
 	}
 	r.Add(LogLine{Text: strings.Repeat("y", 50)}) // bigger than the budget alone: kept, all else dropped
-	if snap := r.Snapshot(); len(snap) != 1 || r.Stats().Dropped != 3 {
+	if snap := snapshot(r); len(snap) != 1 || r.Stats().Dropped != 3 {
 		t.Fatalf("%+v %+v", snap, r.Stats())
 	}
 }
@@ -124,4 +124,13 @@ func FuzzReadLogStream(f *testing.F) {
 			}
 		})
 	})
+}
+
+// snapshot reads a ring oldest first through its accessors.
+func snapshot(r *Ring) []LogLine {
+	out := make([]LogLine, r.Len())
+	for i := range out {
+		out[i] = r.At(i)
+	}
+	return out
 }

@@ -84,17 +84,6 @@ func (r *Ring) At(i int) LogLine {
 	return r.lines[(r.start+i)%len(r.lines)]
 }
 
-// Snapshot copies the held lines, oldest first.
-func (r *Ring) Snapshot() []LogLine {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]LogLine, r.n)
-	for i := range out {
-		out[i] = r.lines[(r.start+i)%len(r.lines)]
-	}
-	return out
-}
-
 // RingStats is a ring's counters.
 type RingStats struct {
 	Held, Bytes    int
@@ -134,26 +123,6 @@ func (b *LogBook) ring(service string) *Ring {
 
 // Add files a line under its service.
 func (b *LogBook) Add(l LogLine) { b.ring(l.Service).Add(l) }
-
-// Lines returns one service's lines, or with service "" every service's
-// lines merged in time order.
-func (b *LogBook) Lines(service string) []LogLine {
-	if service != "" {
-		return b.ring(service).Snapshot()
-	}
-	b.mu.Lock()
-	rings := make([]*Ring, 0, len(b.rings))
-	for _, r := range b.rings {
-		rings = append(rings, r)
-	}
-	b.mu.Unlock()
-	var all []LogLine
-	for _, r := range rings {
-		all = append(all, r.Snapshot()...)
-	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
-	return all
-}
 
 // Stats reports one service's ring counters.
 func (b *LogBook) Stats(service string) RingStats { return b.ring(service).Stats() }

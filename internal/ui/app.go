@@ -92,6 +92,7 @@ func New(b Backend, opt Options) *App {
 	a.panes = []Pane{a.containers, a.workers, a.volumes, a.logs, a.cmdlog}
 	a.panes[0].Focus()
 	a.auto = opt.SubmitWatch != nil
+	a.syncWatchLine()
 	a.help.Styles.ShortKey, a.help.Styles.FullKey = a.styles.Key, a.styles.Key
 	a.help.Styles.ShortDesc, a.help.Styles.FullDesc = a.styles.Muted, a.styles.Muted
 	a.help.Styles.ShortSeparator, a.help.Styles.FullSeparator, a.help.Styles.Ellipsis = a.styles.Muted, a.styles.Muted, a.styles.Muted
@@ -188,6 +189,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.lastOutcome = o.Did + ": ok"
 		}
 		a.cmdlog.record("watch: "+firstNonEmpty(o.Did, "notice"), o.Err, time.Now())
+		a.syncWatchLine()
 		return a, nil
 	case shellDoneMsg:
 		if msg.err != nil {
@@ -281,6 +283,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		a.auto = !a.auto
+		a.syncWatchLine()
 		a.status = map[bool]string{true: "auto on: file changes reload or rebuild", false: "auto off: file changes are only shown"}[a.auto]
 		return nil
 	case key.Matches(msg, k.Live):
@@ -418,6 +421,7 @@ func (a *App) watchChange(msg WatchChangeMsg) tea.Cmd {
 		paths = fmt.Sprintf("%s and %d more", strings.Join(msg.Change.Paths[:3], " "), len(msg.Change.Paths)-3)
 	}
 	a.lastChange = paths
+	defer a.syncWatchLine()
 	if len(what) > 0 {
 		a.lastChange += " → " + strings.Join(what, ", ")
 		if !a.auto {
@@ -528,6 +532,7 @@ func (a *App) layout() {
 	a.volumes.SetSize(w, vH)
 	a.logs.SetSize(w, logsH)
 	a.cmdlog.SetSize(w, cmd)
+	a.help.SetWidth(w)
 	// In screen order, for mouse clicks.
 	a.heights = map[Pane]int{a.containers: cH, a.workers: wH, a.volumes: vH, a.cmdlog: cmd, a.logs: logsH}
 }
@@ -557,7 +562,12 @@ func (a *App) headerView() string {
 	return truncateStyled(line1, a.width) + "\n" + line2
 }
 
-// watchLine summarises file watching for the commands pane's title.
+// syncWatchLine puts the file watcher's summary into the commands pane's
+// title; called from Update when the watch state changes, never from View.
+func (a *App) syncWatchLine() {
+	a.cmdlog.watchLine = a.watchLine()
+}
+
 func (a *App) watchLine() string {
 	if a.opt.SubmitWatch == nil {
 		return ""
@@ -624,9 +634,7 @@ func (a *App) render() string {
 	if len(a.state.ServicesWithRole(dockerops.RoleWeb)) > 0 {
 		parts = append(parts, a.workers.View())
 	}
-	a.cmdlog.watchLine = a.watchLine()
 	parts = append(parts, a.volumes.View(), a.cmdlog.View(), a.logs.View())
-	a.help.SetWidth(a.width)
 	parts = append(parts, truncateStyled(a.help.ShortHelpView(a.keys.ShortHelp()), a.width))
 	base := strings.Join(parts, "\n")
 	// Keep to the screen whatever the panes asked for.

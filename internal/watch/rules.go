@@ -26,10 +26,6 @@ const (
 	Rebuild        // rebuild the service's image and recreate it
 )
 
-func (a Action) String() string {
-	return [...]string{"ignore", "notice", "offer up", "reload", "rebuild"}[a]
-}
-
 // Rule maps paths to an action on a service.
 type Rule struct {
 	Pattern string // slash glob; "**" matches any number of directories

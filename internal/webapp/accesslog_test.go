@@ -1,31 +1,14 @@
 package webapp
 
 import (
-	"bytes"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tts-portal/ttsui/internal/testutil/syncbuf"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestLazyFlushWriterDeliversWithoutExplicitFlush(t *testing.T) {
-	var out lockedBuffer
+	var out syncbuf.Buffer
 	w := newLazyFlushWriter(&out, 20*time.Millisecond)
 	w.Write([]byte("one\n"))
 	w.Write([]byte("two\n"))

@@ -177,7 +177,7 @@ func LoadConfig(lookup LookupFunc, cores int) (Config, error) {
 
 	port, err := parseIntRange("PORT", get("PORT", "80"), 1, 65535)
 	errs = appendErr(errs, err)
-	cfg.Addr = net2addr(get("LISTEN_HOST", ""), port)
+	cfg.Addr = listenAddr(get("LISTEN_HOST", ""), port)
 
 	cfg.DB.Host = get("DB_HOST", "db")
 	cfg.DB.Port, err = parseIntRange("DB_PORT", get("DB_PORT", "3306"), 1, 65535)
@@ -267,7 +267,7 @@ func parseBool(name, raw string) (bool, error) {
 	return b, nil
 }
 
-func net2addr(host string, port int) string {
+func listenAddr(host string, port int) string {
 	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
 		host = "[" + host + "]"
 	}

@@ -43,12 +43,12 @@ var ErrNoUser = errors.New("no such user")
 type Store struct {
 	db *sql.DB
 
-	healthMu   sync.Mutex
-	checkedAt  time.Time
-	healthErr  error
-	tunedOnce  sync.Once
-	healthTTL  time.Duration
-	pingTimout time.Duration
+	healthMu    sync.Mutex
+	checkedAt   time.Time
+	healthErr   error
+	tunedOnce   sync.Once
+	healthTTL   time.Duration
+	pingTimeout time.Duration
 }
 
 // OpenStore prepares the pool; it does not dial, so the portal starts even when
@@ -76,7 +76,7 @@ func OpenStore(c DBConfig, workers int) (*Store, error) {
 	db.SetConnMaxIdleTime(time.Minute)
 	// Refined in tune() once the server's wait_timeout is known.
 	db.SetConnMaxLifetime(3 * time.Minute)
-	return &Store{db: db, healthTTL: time.Second, pingTimout: 2 * time.Second}, nil
+	return &Store{db: db, healthTTL: time.Second, pingTimeout: 2 * time.Second}, nil
 }
 
 // Close releases the pool.
@@ -90,7 +90,7 @@ func (s *Store) Check(ctx context.Context) error {
 	if !s.checkedAt.IsZero() && time.Since(s.checkedAt) < s.healthTTL {
 		return s.healthErr
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.pingTimout)
+	ctx, cancel := context.WithTimeout(ctx, s.pingTimeout)
 	defer cancel()
 	err := s.db.PingContext(ctx)
 	if err != nil {
