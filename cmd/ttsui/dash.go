@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"sort"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/tts-portal/ttsui/internal/dbops"
 	"github.com/tts-portal/ttsui/internal/dockerops"
 	"github.com/tts-portal/ttsui/internal/logtext"
 	"github.com/tts-portal/ttsui/internal/ui"
@@ -59,7 +61,19 @@ func runDashboard(cmd *cobra.Command, g *globalFlags) error {
 	if runner != nil {
 		submit = runner.Submit
 	}
+	// The SQL pane's history: losing it is a status line, not a refusal.
+	conn := &sqlConnector{stack: stack, exports: filepath.Join(stack.State().Project.WorkingDir, "exports")}
+	var history []string
+	if path, err := dbops.HistoryPath(stack.ProjectName()); err == nil {
+		conn.history, history, err = dbops.OpenHistory(path, 1000)
+		if err != nil {
+			go send(ui.ConsoleLogMsg{Text: "SQL history is off: " + err.Error()})
+		}
+	}
 	app := ui.New(stack, ui.Options{
+		SQL:         conn,
+		SQLLimit:    g.sqlLimit,
+		SQLHistory:  history,
 		SubmitWatch: submit,
 		Dark:        lipgloss.HasDarkBackground(os.Stdin, os.Stdout),
 		NoColor:     noColor,

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/csv"
-	"encoding/hex"
-	"encoding/json"
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/tts-portal/ttsui/internal/dbops"
 	"github.com/tts-portal/ttsui/internal/dockerops"
-	"github.com/tts-portal/ttsui/internal/envfile"
 )
 
 func newSQLCmd(g *globalFlags) *cobra.Command {
@@ -42,6 +39,9 @@ nothing runs unless --write is given.`,
 			default:
 				return fmt.Errorf("--format %q: use table, csv or json", format)
 			}
+			if limit < 0 || limit == 0 && format == "table" {
+				return fmt.Errorf("--limit %d: give a positive row cap, or 0 with --format csv or json to stream every row", limit)
+			}
 			stmts := dbops.Split(exec)
 			if len(stmts) == 0 {
 				return fmt.Errorf("no statement in -e (only comments?)")
@@ -58,7 +58,7 @@ nothing runs unless --write is given.`,
 			if err := s.Refresh(cmd.Context()); err != nil {
 				return err
 			}
-			ep, err := dbEndpoint(s.State(), root)
+			ep, err := dbEndpoint(cmd.Context(), s, root)
 			if err != nil {
 				return err
 			}
@@ -69,6 +69,15 @@ nothing runs unless --write is given.`,
 			defer sess.Close()
 			out := cmd.OutOrStdout()
 			for i, st := range stmts {
+				if limit == 0 && dbops.Classify(st.Text) == dbops.Read {
+					// Everything, streamed from the cursor: nothing is held.
+					p, err := sess.Export(cmd.Context(), st.Text, dbops.Format(map[string]string{"csv": "csv", "json": "jsonl"}[format]), out, nil)
+					if err != nil {
+						return fmt.Errorf("statement %d (%s): %w", i+1, abbreviate(st.Text, 60), err)
+					}
+					fmt.Fprintf(cmd.ErrOrStderr(), "%d row(s) in %s\n", p.Rows, p.Elapsed.Round(1e5))
+					continue
+				}
 				res, err := sess.Run(cmd.Context(), st.Text, limit)
 				if err != nil {
 					return fmt.Errorf("statement %d (%s): %w", i+1, abbreviate(st.Text, 60), err)
@@ -81,45 +90,21 @@ nothing runs unless --write is given.`,
 		},
 	}
 	c.Flags().StringVarP(&exec, "execute", "e", "", "statements to run")
-	c.Flags().StringVar(&format, "format", "table", "output: table, csv (NULL as \\N) or json (one object per row)")
+	c.Flags().StringVar(&format, "format", "table", "output: table, csv (NULL as \\N) or json (JSON Lines, one object per row)")
 	c.Flags().BoolVar(&write, "write", false, "allow statements that write, change schema or administer")
 	c.Flags().BoolVar(&root, "root", false, "connect as root instead of the application user")
-	c.Flags().IntVar(&limit, "limit", 1000, "rows shown per statement at most")
+	c.Flags().IntVar(&limit, "limit", 1000, "rows shown per statement at most; 0 streams every row (csv or json)")
 	return c
 }
 
-// dbEndpoint finds the database the way the SQL pane will: the db-role
-// container's published 3306 and the credentials in the env file.
-func dbEndpoint(st dockerops.State, root bool) (dbops.Endpoint, error) {
-	var ep dbops.Endpoint
-	dbs := st.ServicesWithRole(dockerops.RoleDB)
-	if len(dbs) == 0 {
-		return ep, fmt.Errorf("no database service in %s: label one ttsui.role=db", st.Project.Name)
-	}
-	var addr string
-	for _, c := range st.ContainersOf(dbs[0]) {
-		if c.State == "running" {
-			addr, _ = c.PublishedPort(3306)
-		}
-	}
-	if addr == "" {
-		return ep, fmt.Errorf("the %s container is not running or publishes no port for 3306: start the stack (ttsui up)", dbs[0])
-	}
-	host, port, _ := strings.Cut(addr, ":")
-	fmt.Sscanf(port, "%d", &ep.Port)
-	ep.Host = strings.Trim(host, "[]")
-	env, err := envfile.Load(st.Project.EnvFile)
+// dbEndpoint finds the database the way the SQL pane does: the db-role
+// container's published 3306 and the stack's credentials.
+func dbEndpoint(ctx context.Context, s *dockerops.Stack, root bool) (dbops.Endpoint, error) {
+	l, err := s.DatabaseLogin(ctx, root)
 	if err != nil {
-		return ep, fmt.Errorf("database credentials: %w", err)
+		return dbops.Endpoint{}, err
 	}
-	ep.Database, ep.User, ep.Password = env["MYSQL_DATABASE"], env["MYSQL_USER"], env["MYSQL_PASSWORD"]
-	if root {
-		ep.User, ep.Password = "root", env["MYSQL_ROOT_PASSWORD"]
-	}
-	if ep.User == "" || ep.Password == "" {
-		return ep, fmt.Errorf("%s lacks the database credentials (MYSQL_USER/MYSQL_PASSWORD or MYSQL_ROOT_PASSWORD): run ttsui env", st.Project.EnvFile)
-	}
-	return ep, nil
+	return dbops.Endpoint{Host: l.Host, Port: l.Port, User: l.User, Password: l.Password, Database: l.Database}, nil
 }
 
 func abbreviate(s string, n int) string {
@@ -136,44 +121,22 @@ func printResult(out, info io.Writer, format string, r dbops.Result, limit int) 
 		return nil
 	}
 	switch format {
-	case "csv":
-		w := csv.NewWriter(out)
-		w.Write(r.Columns)
-		for _, row := range r.Rows {
-			rec := make([]string, len(row))
-			for i, c := range row {
-				switch {
-				case c.Null:
-					rec[i] = `\N`
-				case r.Binary[i]:
-					rec[i] = "0x" + hex.EncodeToString(c.Bytes)
-				default:
-					rec[i] = string(c.Bytes)
-				}
-			}
-			w.Write(rec)
+	case "csv", "json":
+		f := dbops.CSV
+		if format == "json" {
+			f = dbops.JSONL
 		}
-		w.Flush()
-		if err := w.Error(); err != nil {
+		w, err := dbops.NewRowWriter(out, f, r.Columns, r.Binary)
+		if err != nil {
 			return err
 		}
-	case "json":
-		enc := json.NewEncoder(out)
 		for _, row := range r.Rows {
-			obj := make(map[string]any, len(row))
-			for i, c := range row {
-				switch {
-				case c.Null:
-					obj[r.Columns[i]] = nil
-				case r.Binary[i] || !utf8.Valid(c.Bytes):
-					obj[r.Columns[i]] = "0x" + hex.EncodeToString(c.Bytes)
-				default:
-					obj[r.Columns[i]] = string(c.Bytes)
-				}
-			}
-			if err := enc.Encode(obj); err != nil {
+			if err := w.Write(row); err != nil {
 				return err
 			}
+		}
+		if err := w.Flush(); err != nil {
+			return err
 		}
 	default:
 		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)

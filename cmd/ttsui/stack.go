@@ -18,6 +18,7 @@ import (
 type globalFlags struct {
 	dir, project, envFile, context, host string
 	files                                []string
+	sqlLimit                             int // the dashboard's SQL display cap
 }
 
 func (g *globalFlags) register(root *cobra.Command) {

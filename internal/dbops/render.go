@@ -2,6 +2,7 @@ package dbops
 
 import (
 	"encoding/hex"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/tts-portal/ttsui/internal/logtext"
@@ -19,15 +20,17 @@ func RenderCell(c Cell, binary bool, max int) string {
 		return "''"
 	}
 	b := c.Bytes
-	cut := max > 0 && len(b) > max
-	if cut {
-		b = b[:max]
+	cut := c.Cut > 0
+	if max > 0 && len(b) > max {
+		b, cut = b[:max], true
 	}
 	var s string
 	if binary || !utf8.Valid(trimPartialRune(b)) {
 		s = "0x" + hex.EncodeToString(b)
 	} else {
-		s = logtext.Sanitize(string(trimPartialRune(b)))
+		// Every escape sequence is shown, colour ones too: Sanitize drops
+		// SGR in logs, but a stored value must be seen as it is.
+		s = logtext.Sanitize(strings.ReplaceAll(string(trimPartialRune(b)), "\x1b", "␛"))
 	}
 	if cut {
 		s += "…"

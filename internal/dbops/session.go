@@ -3,8 +3,11 @@ package dbops
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"strconv"
 	"strings"
@@ -45,6 +48,26 @@ type Session struct {
 	User    string
 	ep      Endpoint
 	cap     int // the sql_select_limit in force, 0 for the server default
+
+	readOnly bool   // the session's default (not Writable)
+	inTx     bool   // a confirmed write's transaction awaits Commit or Rollback
+	database string // the current database, followed across USE
+	// budget bounds the bytes a Result keeps: past it, values are cut to
+	// cutTo bytes (Cell.Cut says how long they were).
+	budget, cutTo int
+}
+
+// ResultBudget is the most bytes of values a Result keeps before it starts
+// cutting long values; with the row cap it bounds memory whatever the data.
+const ResultBudget = 64 << 20
+
+// cutValue is what is kept of a value once the budget is spent.
+const cutValue = 4 << 10
+
+func init() {
+	// The driver logs connection trouble to stderr, which would scribble
+	// over the dashboard; every such error also comes back as a value.
+	_ = mysql.SetLogger(log.New(io.Discard, "", 0))
 }
 
 func dsn(ep Endpoint) string {
@@ -67,18 +90,20 @@ func OpenSession(ctx context.Context, ep Endpoint, opt SessionOptions) (*Session
 	if err != nil {
 		return nil, fmt.Errorf("database settings: %w", err)
 	}
-	db.SetMaxOpenConns(2) // the pinned one and the canceller
+	db.SetMaxOpenConns(3) // the pinned one, the canceller, the catalog reader
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s:%d as %s: %w", ep.Host, ep.Port, ep.User, err)
 	}
-	s := &Session{db: db, conn: conn, ep: ep}
-	if err := conn.QueryRowContext(ctx, "SELECT CONNECTION_ID(), VERSION(), CURRENT_USER()").Scan(&s.id, &s.Server, &s.User); err != nil {
+	s := &Session{db: db, conn: conn, ep: ep, readOnly: !opt.Writable, budget: ResultBudget, cutTo: cutValue}
+	var dbName sql.NullString
+	if err := conn.QueryRowContext(ctx, "SELECT CONNECTION_ID(), VERSION(), CURRENT_USER(), DATABASE()").Scan(&s.id, &s.Server, &s.User, &dbName); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("identify the session: %w", err)
 	}
 	s.MariaDB = strings.Contains(strings.ToLower(s.Server), "mariadb")
+	s.database = dbName.String
 	if !opt.Writable {
 		setup := []string{"SET SESSION TRANSACTION READ ONLY"}
 		if s.MariaDB {
@@ -121,10 +146,22 @@ func (s *Session) Cancel(ctx context.Context) error {
 	return nil
 }
 
+// Database is the session's current database ("" for none).
+func (s *Session) Database() string { return s.database }
+
+// ReadOnly reports whether the session refuses writes by default.
+func (s *Session) ReadOnly() bool { return s.readOnly }
+
+// InTransaction reports whether a confirmed write awaits Commit or Rollback.
+func (s *Session) InTransaction() bool { return s.inTx }
+
 // Cell is one value as the server sent it.
 type Cell struct {
 	Null  bool
 	Bytes []byte
+	// Cut is the value's full length when only a prefix was kept (the
+	// result's byte budget was spent); 0 when Bytes is the whole value.
+	Cut int
 }
 
 // Result is what a statement produced, within the display cap.
@@ -134,12 +171,17 @@ type Result struct {
 	Rows     [][]Cell
 	More     bool // more rows exist than the cap let through
 	Affected int64
+	Warnings int64
 	Elapsed  time.Duration
 }
 
 // ErrCancelled says a statement was stopped by Cancel (or the server's time
 // limit).
 var ErrCancelled = errors.New("statement cancelled")
+
+// ErrConnectionLost says the session's connection is gone (the server
+// restarted, the container was recreated): open a new session.
+var ErrConnectionLost = errors.New("connection to the database lost")
 
 // Run executes one statement on the pinned connection. Rows are read one at
 // a time and at most limit of them kept (memory stays bounded whatever the
@@ -155,7 +197,7 @@ func (s *Session) Run(ctx context.Context, stmt string, limit int) (Result, erro
 	// SELECT without its own LIMIT, so "more rows exist" costs one row.
 	if s.cap != limit+1 {
 		if _, err := s.conn.ExecContext(ctx, "SET SESSION sql_select_limit = "+strconv.Itoa(limit+1)); err != nil {
-			return res, fmt.Errorf("set the row cap: %w", err)
+			return res, fmt.Errorf("set the row cap: %w", classifyErr(err))
 		}
 		s.cap = limit + 1
 	}
@@ -173,10 +215,13 @@ func (s *Session) Run(ctx context.Context, stmt string, limit int) (Result, erro
 		res.Binary = append(res.Binary, isBinaryType(c.DatabaseTypeName()))
 	}
 	if len(cols) == 0 {
-		// Not a result set: the driver already ran it; ask for the count.
+		// Not a result set: the driver already ran it; ask for the counts.
 		rows.Close()
-		if err := s.conn.QueryRowContext(ctx, "SELECT ROW_COUNT()").Scan(&res.Affected); err != nil {
-			return res, err
+		if err := s.conn.QueryRowContext(ctx, "SELECT ROW_COUNT(), @@warning_count").Scan(&res.Affected, &res.Warnings); err != nil {
+			return res, classifyErr(err)
+		}
+		if Classify(stmt) == SessionVar {
+			s.followDatabase(ctx)
 		}
 		res.Elapsed = time.Since(start)
 		return res, nil
@@ -186,20 +231,26 @@ func (s *Session) Run(ctx context.Context, stmt string, limit int) (Result, erro
 	for i := range raw {
 		ptrs[i] = &raw[i]
 	}
+	kept := 0
 	for rows.Next() {
 		if len(res.Rows) == limit {
 			res.More = true
 			break
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return res, err
+			return res, classifyErr(err)
 		}
 		row := make([]Cell, len(cols))
 		for i, b := range raw {
-			if b == nil {
+			switch {
+			case b == nil:
 				row[i] = Cell{Null: true}
-			} else {
+			case kept+len(b) > s.budget && len(b) > s.cutTo:
+				row[i] = Cell{Bytes: append([]byte(nil), b[:s.cutTo]...), Cut: len(b)}
+				kept += s.cutTo
+			default:
 				row[i] = Cell{Bytes: append([]byte(nil), b...)}
+				kept += len(b)
 			}
 		}
 		res.Rows = append(res.Rows, row)
@@ -207,12 +258,90 @@ func (s *Session) Run(ctx context.Context, stmt string, limit int) (Result, erro
 	if err := rows.Err(); err != nil {
 		return res, classifyErr(err)
 	}
+	rows.Close()
+	if err := s.conn.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&res.Warnings); err != nil {
+		return res, classifyErr(err)
+	}
 	res.Elapsed = time.Since(start)
 	return res, nil
 }
 
+// followDatabase re-reads the current database after a USE.
+func (s *Session) followDatabase(ctx context.Context) {
+	var name sql.NullString
+	if s.conn.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&name) == nil {
+		s.database = name.String
+	}
+}
+
+// RunConfirmed runs a statement the user confirmed although Classify says
+// it needs confirmation. A write runs in a read-write transaction that
+// stays open, its rows affected shown, until Commit or Rollback. Schema and
+// admin statements commit by themselves on the server, so there is nothing
+// to roll back: they run with the session read-write for that one
+// statement, then it is read-only again.
+func (s *Session) RunConfirmed(ctx context.Context, stmt string, limit int) (Result, error) {
+	switch Classify(stmt) {
+	case Write:
+		if !s.inTx {
+			if _, err := s.conn.ExecContext(ctx, "START TRANSACTION READ WRITE"); err != nil {
+				return Result{}, fmt.Errorf("start a transaction for the write: %w", classifyErr(err))
+			}
+			s.inTx = true
+		}
+		return s.Run(ctx, stmt, limit)
+	case Schema, Admin:
+		if s.inTx {
+			return Result{}, errors.New("a write awaits commit or rollback: end it before changing schema (DDL would commit it silently)")
+		}
+		if !s.readOnly {
+			return s.Run(ctx, stmt, limit)
+		}
+		if _, err := s.conn.ExecContext(ctx, "SET SESSION TRANSACTION READ WRITE"); err != nil {
+			return Result{}, fmt.Errorf("allow the statement: %w", classifyErr(err))
+		}
+		res, err := s.Run(ctx, stmt, limit)
+		// Back to read-only whatever happened; a context already cancelled
+		// must not leave the session writable.
+		if _, rerr := s.conn.ExecContext(context.WithoutCancel(ctx), "SET SESSION TRANSACTION READ ONLY"); rerr != nil && err == nil {
+			err = fmt.Errorf("make the session read-only again: %w", classifyErr(rerr))
+		}
+		return res, err
+	default:
+		return s.Run(ctx, stmt, limit)
+	}
+}
+
+// Commit ends a confirmed write's transaction, keeping its changes.
+func (s *Session) Commit(ctx context.Context) error { return s.endTx(ctx, "COMMIT") }
+
+// Rollback ends a confirmed write's transaction, undoing its changes.
+func (s *Session) Rollback(ctx context.Context) error { return s.endTx(ctx, "ROLLBACK") }
+
+func (s *Session) endTx(ctx context.Context, verb string) error {
+	if _, err := s.conn.ExecContext(ctx, verb); err != nil {
+		return fmt.Errorf("%s: %w", strings.ToLower(verb), classifyErr(err))
+	}
+	s.inTx = false
+	return nil
+}
+
 func classifyErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, sql.ErrConnDone) {
+		return fmt.Errorf("%w: %v", ErrConnectionLost, err)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return fmt.Errorf("%w: %v", ErrConnectionLost, err)
+	}
 	var me *mysql.MySQLError
+	if errors.As(err, &me) && (me.Number == 1053 || me.Number == 1927) {
+		// 1053 server shutdown in progress; 1927 connection was killed
+		return fmt.Errorf("%w: %s", ErrConnectionLost, me.Message)
+	}
 	if errors.As(err, &me) && (me.Number == 1317 || me.Number == 3024 || me.Number == 1969) {
 		// 1317 query interrupted; 3024 MySQL time limit; 1969 MariaDB time limit
 		return fmt.Errorf("%w: %s", ErrCancelled, me.Message)

@@ -177,4 +177,41 @@ func TestMillionRowsStayBounded(t *testing.T) {
 	if r := must(t, s, "SELECT * FROM big ORDER BY id DESC LIMIT 3"); len(r.Rows) != 3 || r.More || string(r.Rows[0][0].Bytes) != "1000000" {
 		t.Fatalf("explicit LIMIT: %d rows, more %v", len(r.Rows), r.More)
 	}
+
+	// The whole query streams to CSV: every row arrives, none is kept.
+	var lines lineCounter
+	var peak uint64
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	p, err := s.Export(context.Background(), "SELECT * FROM big", CSV, &lines, func(ExportProgress) {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		peak = max(peak, m.HeapAlloc)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Rows != 1_000_000 || lines.n != 1_000_001 || p.Bytes != lines.bytes {
+		t.Fatalf("export: %d rows, %d lines, %d of %d bytes", p.Rows, lines.n, p.Bytes, lines.bytes)
+	}
+	if peak > before.HeapAlloc+16<<20 {
+		t.Fatalf("the heap grew by %d MB during the export", (peak-before.HeapAlloc)>>20)
+	}
+	// The display cap is back for the next statement.
+	if r := must(t, s, "SELECT * FROM big"); len(r.Rows) != 1000 || !r.More {
+		t.Fatalf("after an export: %d rows, more %v", len(r.Rows), r.More)
+	}
+}
+
+// lineCounter counts what an export writes without keeping it.
+type lineCounter struct{ n, bytes int64 }
+
+func (c *lineCounter) Write(b []byte) (int, error) {
+	c.bytes += int64(len(b))
+	for _, x := range b {
+		if x == '\n' {
+			c.n++
+		}
+	}
+	return len(b), nil
 }

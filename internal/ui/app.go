@@ -28,6 +28,14 @@ type Options struct {
 	// SubmitWatch hands a file watcher's plan to its runner; nil when the
 	// console does not watch files. Auto mode starts on when it is set.
 	SubmitWatch func(watch.Plan)
+	// SQL opens sessions on the stack's database for the SQL pane (key m);
+	// nil leaves the pane saying so.
+	SQL SQLConnector
+	// SQLLimit is the SQL pane's display cap (rows fetched per statement);
+	// 0 means DefaultSQLLimit.
+	SQLLimit int
+	// SQLHistory is the project's statement history, oldest first.
+	SQLHistory []string
 }
 
 // App is the root model.
@@ -44,6 +52,8 @@ type App struct {
 	containers, workers, volumes *listPane
 	logs                         *logsPane
 	cmdlog                       *cmdLogPane
+	sql                          *sqlPane
+	sqlOpen                      bool   // the SQL pane fills the screen
 	panes                        []Pane // in focus order
 	focus                        int
 
@@ -90,6 +100,7 @@ func New(b Backend, opt Options) *App {
 	a.logs = newLogsPane(&a.styles, a.keys)
 	a.cmdlog = &cmdLogPane{styles: &a.styles}
 	a.panes = []Pane{a.containers, a.workers, a.volumes, a.logs, a.cmdlog}
+	a.sql = newSQLPane(&a.styles, opt.SQL, opt.SQLLimit, opt.SQLHistory, a.opt.Send, func(d dialog) { a.dialogs = append(a.dialogs, d) })
 	a.panes[0].Focus()
 	a.auto = opt.SubmitWatch != nil
 	a.syncWatchLine()
@@ -129,7 +140,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		cmd := a.apply(msg)
 		a.layout() // pane heights follow their row counts
-		return a, cmd
+		return a, tea.Batch(cmd, a.sql.dbChanged(msg.State))
 	case EngineMsg:
 		if msg.Lost {
 			a.engine = msg.Err
@@ -196,8 +207,18 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.status = "shell: " + msg.err.Error()
 		}
 		return a, nil
+	case sqlConnectedMsg, sqlRetryMsg, sqlResultMsg, sqlTxDoneMsg, sqlCatalogMsg, sqlExportProgressMsg,
+		sqlExportDoneMsg, sqlCancelDoneMsg, sqlConfirmedMsg, sqlDeclinedMsg, sqlEndTxMsg, sqlExportMsg, sqlRootMsg:
+		return a, a.sql.Update(msg)
+	case tea.PasteMsg:
+		if a.sqlOpen && len(a.dialogs) == 0 {
+			return a, a.sql.paste(msg)
+		}
+		return a, nil
 	case tea.MouseClickMsg:
-		a.click(msg.X, msg.Y)
+		if !a.sqlOpen {
+			a.click(msg.X, msg.Y)
+		}
 		return a, nil
 	case tea.MouseWheelMsg:
 		if msg.Button == tea.MouseWheelUp {
@@ -230,10 +251,24 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		if quit {
 			return tea.Quit
 		}
+		if m, ok := run.(msgAction); ok {
+			return func() tea.Msg { return m.msg }
+		}
 		if run != nil {
 			return a.run(run)
 		}
 		return nil
+	}
+	if a.sqlOpen {
+		if key.Matches(msg, a.keys.Help) && a.sql.focus != focusEditor {
+			a.dialogs = append(a.dialogs, &helpDialog{text: a.sqlHelp()})
+			return nil
+		}
+		cmd, leave := a.sql.key(msg)
+		if leave {
+			a.sqlOpen = false
+		}
+		return cmd
 	}
 	if a.panes[a.focus] == Pane(a.logs) && a.logs.Capturing() {
 		_, cmd := a.logs.Update(msg)
@@ -277,6 +312,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Shell):
 		return a.shell()
+	case key.Matches(msg, k.SQL):
+		a.sqlOpen = true
+		return a.sql.open()
 	case key.Matches(msg, k.Auto):
 		if a.opt.SubmitWatch == nil {
 			a.status = "the console is not watching files"
@@ -532,6 +570,7 @@ func (a *App) layout() {
 	a.volumes.SetSize(w, vH)
 	a.logs.SetSize(w, logsH)
 	a.cmdlog.SetSize(w, cmd)
+	a.sql.SetSize(w, h-header-footer)
 	a.help.SetWidth(w)
 	// In screen order, for mouse clicks.
 	a.heights = map[Pane]int{a.containers: cH, a.workers: wH, a.volumes: vH, a.cmdlog: cmd, a.logs: logsH}
@@ -599,6 +638,20 @@ func truncateStyled(s string, width int) string {
 	return lipgloss.NewStyle().MaxWidth(width).Render(s)
 }
 
+func (a *App) sqlHelp() string {
+	var b strings.Builder
+	b.WriteString(a.styles.Title.Render("SQL pane keys") + "\n\n")
+	for i, col := range a.sql.FullHelp() {
+		b.WriteString(a.styles.Accent.Render([]string{"Editor", "Areas"}[i]) + "\n")
+		for _, k := range col {
+			h := k.Help()
+			fmt.Fprintf(&b, "  %s %s\n", a.styles.Key.Render(pad(h.Key, 10)), h.Desc)
+		}
+	}
+	b.WriteString("\n" + a.styles.Muted.Render("Results: j/k h/l move, enter row detail. Tables: enter opens, s selects.\nesc closes"))
+	return b.String()
+}
+
 func (a *App) fullHelp() string {
 	var b strings.Builder
 	b.WriteString(a.styles.Title.Render("Keys") + "\n\n")
@@ -627,6 +680,9 @@ func (a *App) render() string {
 	if a.width == 0 {
 		return "starting…"
 	}
+	if a.sqlOpen {
+		return a.compose(strings.Join([]string{a.headerView(), a.sql.View(), truncateStyled(a.help.ShortHelpView(a.sql.ShortHelp()), a.width)}, "\n"))
+	}
 	parts := []string{
 		a.headerView(),
 		a.containers.View(),
@@ -636,7 +692,11 @@ func (a *App) render() string {
 	}
 	parts = append(parts, a.volumes.View(), a.cmdlog.View(), a.logs.View())
 	parts = append(parts, truncateStyled(a.help.ShortHelpView(a.keys.ShortHelp()), a.width))
-	base := strings.Join(parts, "\n")
+	return a.compose(strings.Join(parts, "\n"))
+}
+
+// compose keeps the screen to its height and draws the top dialog over it.
+func (a *App) compose(base string) string {
 	// Keep to the screen whatever the panes asked for.
 	lines := strings.Split(base, "\n")
 	if len(lines) > a.height {

@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/tts-portal/ttsui/internal/dbops"
 	"github.com/tts-portal/ttsui/internal/dockerops"
 )
 
@@ -19,9 +20,9 @@ type dialog interface {
 
 // confirmDialog asks yes or no.
 type confirmDialog struct {
-	text  string
-	onYes action
-	quit  bool // yes quits the console
+	text        string
+	onYes, onNo action
+	quit        bool // yes quits the console
 }
 
 func (d *confirmDialog) update(msg tea.KeyPressMsg) (action, bool, bool) {
@@ -29,9 +30,100 @@ func (d *confirmDialog) update(msg tea.KeyPressMsg) (action, bool, bool) {
 	case "y", "Y":
 		return d.onYes, d.quit, true
 	case "n", "N", "esc", "q":
+		return d.onNo, false, true
+	}
+	return nil, false, false
+}
+
+// msgAction is a dialog's answer addressed to a pane rather than to the
+// stack: App delivers msg as a message.
+type msgAction struct{ msg tea.Msg }
+
+func (msgAction) name() string { return "answer" }
+
+// txDialog holds a confirmed write's transaction open until the user
+// commits or rolls it back; escape rolls back, which changes nothing.
+type txDialog struct {
+	affected, warnings int64
+	stmt               string
+}
+
+func (d *txDialog) update(msg tea.KeyPressMsg) (action, bool, bool) {
+	switch msg.String() {
+	case "c", "C":
+		return msgAction{sqlEndTxMsg{commit: true}}, false, true
+	case "r", "R", "esc":
+		return msgAction{sqlEndTxMsg{commit: false}}, false, true
+	}
+	return nil, false, false
+}
+
+func (d *txDialog) view(st *Styles, width int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n  %s\n\n", st.Warn.Render("The write ran in a transaction that is still open."), d.stmt)
+	fmt.Fprintf(&b, "%d row(s) affected", d.affected)
+	if d.warnings > 0 {
+		fmt.Fprintf(&b, ", %d warning(s)", d.warnings)
+	}
+	b.WriteString("\n\n" + st.Key.Render("c") + " commit   " + st.Key.Render("r") + " roll back (esc too)")
+	return st.Dialog.Render(b.String())
+}
+
+// exportDialog picks the format of a whole-query export.
+type exportDialog struct{ stmt string }
+
+func (d *exportDialog) update(msg tea.KeyPressMsg) (action, bool, bool) {
+	switch msg.String() {
+	case "c", "C":
+		return msgAction{sqlExportMsg{format: dbops.CSV}}, false, true
+	case "j", "J":
+		return msgAction{sqlExportMsg{format: dbops.JSONL}}, false, true
+	case "esc", "q":
 		return nil, false, true
 	}
 	return nil, false, false
+}
+
+func (d *exportDialog) view(st *Styles, width int) string {
+	return st.Dialog.Render("Export every row of\n\n  " + d.stmt + "\n\nstreamed from the server to a file in exports/.\n\n" +
+		st.Key.Render("c") + " CSV   " + st.Key.Render("j") + " JSON Lines   " + st.Key.Render("esc") + " cancel")
+}
+
+// detailDialog shows long text (a row, every value whole) with scrolling.
+type detailDialog struct {
+	title  string
+	lines  []string
+	off    int
+	height int
+}
+
+func (d *detailDialog) update(msg tea.KeyPressMsg) (action, bool, bool) {
+	page := max(1, d.height-1)
+	switch msg.String() {
+	case "esc", "q", "enter":
+		return nil, false, true
+	case "j", "down":
+		d.off++
+	case "k", "up":
+		d.off--
+	case "pgdown", "space", "ctrl+d":
+		d.off += page
+	case "pgup", "ctrl+u":
+		d.off -= page
+	case "g", "home":
+		d.off = 0
+	case "G", "end":
+		d.off = len(d.lines)
+	}
+	d.off = max(0, min(d.off, len(d.lines)-d.height))
+	return nil, false, false
+}
+
+func (d *detailDialog) view(st *Styles, width int) string {
+	end := min(len(d.lines), d.off+d.height)
+	body := d.lines[min(d.off, end):end]
+	foot := fmt.Sprintf("lines %d-%d of %d · j/k pgup/pgdn scroll · esc closes", d.off+1, end, len(d.lines))
+	return st.Dialog.Render(st.Title.Render(d.title) + "\n\n" + strings.Join(body, "\n") + "\n\n" + st.Muted.Render(foot))
 }
 
 func (d *confirmDialog) view(st *Styles, width int) string {

@@ -6,7 +6,7 @@ import "charm.land/bubbles/v2/key"
 // follow k9s and lazydocker: ? help, / search, tab next pane, j/k, esc, q.
 type KeyMap struct {
 	// Actions on the stack.
-	Up, Down, Rebuild, Reload, Purge, Shell, Sizes, Live, Auto key.Binding
+	Up, Down, Rebuild, Reload, Purge, Shell, Sizes, Live, Auto, SQL key.Binding
 	// Navigation.
 	Next, Prev, Cursor, PageUp, PageDown, Top, Bottom key.Binding
 	// Logs.
@@ -26,6 +26,7 @@ func DefaultKeyMap() KeyMap {
 		Purge: b([]string{"P"}, "P", "purge volume"), Shell: b([]string{"x"}, "x", "shell"),
 		Sizes: b([]string{"S"}, "S", "volume sizes"), Live: b([]string{"c"}, "c", "live CPU/mem/req/s"),
 		Auto: b([]string{"a"}, "a", "auto reload/rebuild on file changes"),
+		SQL:  b([]string{"m"}, "m", "SQL pane (MySQL)"),
 		Next: b([]string{"tab"}, "tab", "next pane"), Prev: b([]string{"shift+tab"}, "shift+tab", "previous pane"),
 		Cursor: b([]string{"j", "k", "up", "down"}, "j/k", "move"),
 		PageUp: b([]string{"pgup", "ctrl+u"}, "pgup", "page up"), PageDown: b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
@@ -41,13 +42,13 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp is the footer.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Help, k.Quit, k.Up, k.Down, k.Rebuild, k.Reload, k.Purge, k.Shell, k.Next, k.Search}
+	return []key.Binding{k.Help, k.Quit, k.Up, k.Down, k.Rebuild, k.Reload, k.Purge, k.Shell, k.SQL, k.Next, k.Search}
 }
 
 // FullHelp is the ? overlay, one column per group.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Rebuild, k.Reload, k.Purge, k.Shell, k.Sizes, k.Live, k.Auto},
+		{k.Up, k.Down, k.Rebuild, k.Reload, k.Purge, k.Shell, k.Sizes, k.Live, k.Auto, k.SQL},
 		{k.Next, k.Prev, k.Cursor, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Search, k.NextMatch, k.PrevMatch, k.Filter, k.Follow, k.Timestamps, k.Wrap, k.Service},
 		{k.Help, k.Back, k.Quit},

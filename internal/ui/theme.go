@@ -31,6 +31,7 @@ type Styles struct {
 	Title, Muted, Accent, OK, Warn, Bad lipgloss.Style
 	PaneTitle, PaneTitleFocused         lipgloss.Style
 	Selected, Highlight, Key            lipgloss.Style
+	Null                                lipgloss.Style // SQL NULL and '', never like text
 	Dialog                              lipgloss.Style
 }
 
@@ -42,7 +43,8 @@ func NewStyles(dark, noColor bool) Styles {
 		return Styles{
 			Title: plain.Bold(true), Muted: plain, Accent: plain.Bold(true), OK: plain, Warn: plain.Bold(true), Bad: plain.Bold(true).Underline(true),
 			PaneTitle: plain, PaneTitleFocused: plain.Bold(true).Underline(true),
-			Selected: plain.Reverse(true), Highlight: plain.Reverse(true), Key: plain.Bold(true),
+			Selected: plain.Reverse(true), Highlight: plain.Reverse(true).Underline(true), Key: plain.Bold(true),
+			Null:   plain.Faint(true).Italic(true),
 			Dialog: plain.Border(lipgloss.NormalBorder()).Padding(0, 1),
 		}
 	}
@@ -57,6 +59,7 @@ func NewStyles(dark, noColor bool) Styles {
 		PaneTitle: s.Foreground(p.muted), PaneTitleFocused: s.Foreground(p.accent).Bold(true),
 		Selected: s.Background(p.selBg).Foreground(p.selFg), Highlight: s.Foreground(p.highlight).Reverse(true),
 		Key:    s.Foreground(p.accent).Bold(true),
+		Null:   s.Foreground(p.muted).Italic(true),
 		Dialog: s.Border(lipgloss.RoundedBorder()).BorderForeground(p.accent).Padding(0, 1),
 	}
 }

@@ -300,7 +300,7 @@ type gitPattern struct {
 	anchored bool // contains a slash: matched against the whole path
 }
 
-var builtinIgnores = []string{".git/", "bin/", "backups/", "node_modules/", ".idea/", ".vscode/"}
+var builtinIgnores = []string{".git/", "bin/", "backups/", "exports/", "node_modules/", ".idea/", ".vscode/"}
 
 func loadIgnorer(root string) *ignorer {
 	ig := &ignorer{}
