@@ -23,7 +23,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZTIME) ./internal/logtext/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadLogStream$$' -fuzztime $(FUZZTIME) ./internal/logtext/
 	$(GO) test -run '^$$' -fuzz '^FuzzSplitAndClassify$$' -fuzztime $(FUZZTIME) ./internal/dbops/
-	$(GO) test -run '^$$$$' -fuzz '^FuzzComplete$$$$' -fuzztime $(FUZZTIME) ./internal/dbops/
+	$(GO) test -run '^$$' -fuzz '^FuzzComplete$$' -fuzztime $(FUZZTIME) ./internal/dbops/
 
 ## unit: the fast part of the suite (no engine, no database server).
 unit:
