@@ -140,6 +140,11 @@ func TestSQLCommandAgainstTheStack(t *testing.T) {
 		t.Fatalf("count after --write: %s", out)
 	}
 	p.must(t, "sql", "--write", "-e", "DROP TABLE sql_e2e")
+	// --limit 0 streams every row from the cursor, past any display cap.
+	out = p.must(t, "sql", "--limit", "0", "--format", "csv", "-e", "SELECT a.ORDINAL_POSITION AS x FROM information_schema.COLUMNS a, information_schema.COLUMNS b LIMIT 25000")
+	if n := strings.Count(out, "\n"); n != 25001 {
+		t.Fatalf("streamed %d lines, want 25001 (header and 25000 rows)", n)
+	}
 	// As root, on request.
 	if out := p.must(t, "sql", "--root", "-e", "SELECT CURRENT_USER() AS u"); !strings.Contains(out, "root@") {
 		t.Fatalf("--root: %s", out)

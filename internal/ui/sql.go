@@ -122,7 +122,9 @@ type sqlPane struct {
 	attempt  int
 	dbMark   string // the db container's identity (id and start), to see restarts
 	dbUp     bool
-	inTx     bool // a confirmed write awaits commit or rollback
+	dbHealth string
+	downWhy  string // why the last session was lost, said once reconnected
+	inTx     bool   // a confirmed write awaits commit or rollback
 	inTxStmt string
 
 	editor  textarea.Model
@@ -251,7 +253,7 @@ func (p *sqlPane) lost(why string) tea.Cmd {
 		why += "; the open transaction was rolled back by the server"
 		p.inTx = false
 	}
-	p.state, p.note, p.attempt = connDown, why, 0
+	p.state, p.note, p.attempt, p.downWhy = connDown, why, 0, why
 	p.running, p.queue = "", nil
 	if p.dbUp {
 		return p.connect(why + ": reconnecting…")
@@ -262,18 +264,28 @@ func (p *sqlPane) lost(why string) tea.Cmd {
 // dbChanged follows the db container through engine events: a restart or
 // re-creation drops the session and re-dials once the container runs.
 func (p *sqlPane) dbChanged(st dockerops.State) tea.Cmd {
-	mark, up := "", false
+	mark, up, health := "", false, ""
 	if dbs := st.ServicesWithRole(dockerops.RoleDB); len(dbs) > 0 {
 		for _, c := range st.ContainersOf(dbs[0]) {
 			if c.State == "running" {
-				mark, up = c.ID+"@"+c.StartedAt.String(), true
+				mark, up, health = c.ID+"@"+c.StartedAt.String(), true, c.Health
 			}
 		}
 	}
 	changed := mark != p.dbMark
+	healthChanged := health != p.dbHealth
 	wasUp := p.dbUp
-	p.dbMark, p.dbUp = mark, up
-	if !changed || p.state == connNone {
+	p.dbMark, p.dbUp, p.dbHealth = mark, up, health
+	if p.state == connNone {
+		return nil
+	}
+	if !changed {
+		// A server that refused us while starting is worth another try
+		// when its healthcheck says it is ready.
+		if healthChanged && up && p.state == connDown {
+			p.attempt = 0
+			return p.connect("")
+		}
 		return nil
 	}
 	switch {
@@ -282,6 +294,7 @@ func (p *sqlPane) dbChanged(st dockerops.State) tea.Cmd {
 		old := p.sess
 		p.sess = nil
 		p.state, p.note = connDown, "the db container is not running: waiting for it to start"
+		p.downWhy = "the db container stopped"
 		if p.inTx {
 			p.note += " (the open transaction was rolled back)"
 			p.inTx = false
@@ -327,10 +340,10 @@ func (p *sqlPane) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		p.sess, p.info, p.state, p.attempt = msg.sess, msg.info, connUp, 0
-		if p.note != "" && p.note != "connected" {
-			p.note = "reconnected"
-		} else {
-			p.note = ""
+		p.note = ""
+		if p.downWhy != "" {
+			p.note = "reconnected after: " + p.downWhy
+			p.downWhy = ""
 		}
 		p.schema.loading = true
 		return p.loadCatalog()
@@ -798,6 +811,9 @@ func (p *sqlPane) result(msg sqlResultMsg) tea.Cmd {
 			p.setMessage(fmt.Sprintf("error: %v", msg.err), true)
 		}
 		return nil
+	}
+	if strings.HasPrefix(p.note, "reconnected") {
+		p.note = ""
 	}
 	r := msg.res
 	warn := ""

@@ -377,7 +377,7 @@ func TestRedialsWhenTheDatabaseRestarts(t *testing.T) {
 	st.Containers[0].State, st.Containers[0].StartedAt = "running", time.Now()
 	_, cmd = a.Update(StateMsg{State: st})
 	drain(t, a, cmd)
-	if a.sql.state != connUp || !strings.Contains(screen(a), "reconnected") || f.connects != 2 {
+	if a.sql.state != connUp || !strings.Contains(screen(a), "reconnected after: the db container stopped") || f.connects != 2 {
 		t.Fatalf("after restart (%d connects):\n%s", f.connects, screen(a))
 	}
 	// A restart seen only as a new start time re-dials too.
