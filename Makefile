@@ -60,3 +60,4 @@ bench:
 	bash bench/dashboard.sh
 	bash bench/latency.sh
 	bash bench/watch.sh
+	bash bench/sql.sh
