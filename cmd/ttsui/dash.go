@@ -62,7 +62,7 @@ func runDashboard(cmd *cobra.Command, g *globalFlags) error {
 		submit = runner.Submit
 	}
 	// The SQL pane's history: losing it is a status line, not a refusal.
-	conn := &sqlConnector{stack: stack, exports: filepath.Join(stack.State().Project.WorkingDir, "exports")}
+	conn := &sqlConnector{stack: stack, exports: filepath.Join(stack.State().Project.WorkingDir, "exports"), timeout: g.sqlTimeout}
 	var history []string
 	if path, err := dbops.HistoryPath(stack.ProjectName()); err == nil {
 		conn.history, history, err = dbops.OpenHistory(path, 1000)

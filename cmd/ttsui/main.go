@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -37,6 +38,7 @@ scriptable; exit status is non-zero on failure.`,
 		RunE:          func(cmd *cobra.Command, _ []string) error { return runDashboard(cmd, g) },
 	}
 	g.register(root)
+	root.Flags().DurationVar(&g.sqlTimeout, "sql-timeout", 30*time.Second, "server-side time limit for each statement in the SQL pane (exports are exempt; ctrl+c cancels)")
 	root.Flags().IntVar(&g.sqlLimit, "sql-limit", 1000, "rows the SQL pane fetches per statement at most (the rest is counted as more, never read)")
 	root.AddCommand(newEnvCmd(), newStatusCmd(g), newPsCmd(g), newUpCmd(g), newDownCmd(g),
 		newRebuildCmd(g), newReloadCmd(g), newPurgeCmd(g), newLogsCmd(g), newSQLCmd(g), newWatchCmd(g))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ func newSQLCmd(g *globalFlags) *cobra.Command {
 	var exec, format string
 	var write, root bool
 	var limit int
+	var timeout time.Duration
 	c := &cobra.Command{
 		Use:   "sql -e STATEMENTS",
 		Short: "Run SQL against the stack's database (read-only unless --write)",
@@ -62,7 +64,7 @@ nothing runs unless --write is given.`,
 			if err != nil {
 				return err
 			}
-			sess, err := dbops.OpenSession(cmd.Context(), ep, dbops.SessionOptions{Writable: write})
+			sess, err := dbops.OpenSession(cmd.Context(), ep, dbops.SessionOptions{Writable: write, StatementTimeout: timeout})
 			if err != nil {
 				return err
 			}
@@ -93,6 +95,7 @@ nothing runs unless --write is given.`,
 	c.Flags().StringVar(&format, "format", "table", "output: table, csv (NULL as \\N) or json (JSON Lines, one object per row)")
 	c.Flags().BoolVar(&write, "write", false, "allow statements that write, change schema or administer")
 	c.Flags().BoolVar(&root, "root", false, "connect as root instead of the application user")
+	c.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "server-side time limit per read-only statement (streamed --limit 0 output is exempt)")
 	c.Flags().IntVar(&limit, "limit", 1000, "rows shown per statement at most; 0 streams every row (csv or json)")
 	return c
 }

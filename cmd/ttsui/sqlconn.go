@@ -19,6 +19,7 @@ type sqlConnector struct {
 	stack   *dockerops.Stack
 	history *dbops.History // nil when the history file cannot be opened
 	exports string         // directory for exports
+	timeout time.Duration  // per-statement limit on the server
 }
 
 func (c *sqlConnector) Connect(ctx context.Context, root bool) (ui.SQLSession, ui.SQLInfo, error) {
@@ -27,7 +28,7 @@ func (c *sqlConnector) Connect(ctx context.Context, root bool) (ui.SQLSession, u
 		return nil, ui.SQLInfo{}, err
 	}
 	ep := dbops.Endpoint{Host: l.Host, Port: l.Port, User: l.User, Password: l.Password, Database: l.Database}
-	s, err := dbops.OpenSession(ctx, ep, dbops.SessionOptions{})
+	s, err := dbops.OpenSession(ctx, ep, dbops.SessionOptions{StatementTimeout: c.timeout})
 	if err != nil {
 		return nil, ui.SQLInfo{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,7 +19,8 @@ import (
 type globalFlags struct {
 	dir, project, envFile, context, host string
 	files                                []string
-	sqlLimit                             int // the dashboard's SQL display cap
+	sqlLimit                             int           // the dashboard's SQL display cap
+	sqlTimeout                           time.Duration // its per-statement time limit
 }
 
 func (g *globalFlags) register(root *cobra.Command) {

@@ -54,13 +54,11 @@ func (c Catalog) Table(name string) (Table, bool) {
 
 // Catalog reads the schema browser's view of the server from
 // information_schema: every visible database, and the tables of database
-// (the session's current one when empty) with their estimates, columns
-// and indexes. It uses a pooled connection, not the pinned one, so it can
-// run while a statement does.
+// (none when empty) with their estimates, columns and indexes. It uses a
+// pooled connection, not the pinned one, so it can run while a statement
+// does; for the same reason it takes the database as an argument rather
+// than reading the session's.
 func (s *Session) Catalog(ctx context.Context, database string) (Catalog, error) {
-	if database == "" {
-		database = s.database
-	}
 	cat := Catalog{Database: database}
 	err := s.each(ctx, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME", nil, func(r *sql.Rows) error {
 		var name string

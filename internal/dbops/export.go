@@ -203,6 +203,15 @@ func (s *Session) Export(ctx context.Context, stmt string, f Format, w io.Writer
 		}
 		s.cap = 0
 	}
+	// An export of a big table outlasts the interactive time limit, which
+	// guards against a forgotten WHERE in the grid, not against a dump the
+	// user asked for (and can cancel).
+	if s.readOnly {
+		if _, err := s.conn.ExecContext(ctx, s.timeLimit(0)); err != nil {
+			return p, fmt.Errorf("lift the time limit: %w", classifyErr(err))
+		}
+		defer s.conn.ExecContext(context.WithoutCancel(ctx), s.timeLimit(s.timeout))
+	}
 	rows, err := s.conn.QueryContext(ctx, stmt)
 	if err != nil {
 		return p, classifyErr(err)

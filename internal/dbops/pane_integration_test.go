@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tts-portal/ttsui/internal/testutil/mariadbtest"
 )
@@ -88,7 +89,7 @@ func TestCatalogWarningsAndDatabase(t *testing.T) {
 	must(t, w, "INSERT INTO users VALUES (1, 'a@x', NULL), (2, 'b@x', 'b')")
 	must(t, w, "ANALYZE TABLE users")
 	s := open(t, ep, SessionOptions{})
-	cat, err := s.Catalog(ctx, "")
+	cat, err := s.Catalog(ctx, s.Database())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,5 +187,23 @@ func TestLostConnectionIsReported(t *testing.T) {
 	_, err := s.Run(context.Background(), "SELECT 1", 10)
 	if !errors.Is(err, ErrConnectionLost) {
 		t.Fatalf("after the server dropped the connection: %v", err)
+	}
+}
+
+// TestExportOutlastsTheTimeLimit: the interactive time limit stops a
+// statement in the grid but not an export the user asked for; it is back
+// in force afterwards.
+func TestExportOutlastsTheTimeLimit(t *testing.T) {
+	s := open(t, endpoint(t), SessionOptions{StatementTimeout: 500 * time.Millisecond})
+	if _, err := s.Run(context.Background(), "SELECT SLEEP(1) AS s FROM seq_1_to_2", 10); !errors.Is(err, ErrCancelled) {
+		t.Fatalf("a statement past the limit: %v", err)
+	}
+	var out bytes.Buffer
+	p, err := s.Export(context.Background(), "SELECT SLEEP(1) AS s FROM seq_1_to_2", CSV, &out, nil)
+	if err != nil || p.Rows != 2 || out.String() != "s\n0\n0\n" {
+		t.Fatalf("export past the limit: %v, %d rows %q", err, p.Rows, out.String())
+	}
+	if _, err := s.Run(context.Background(), "SELECT SLEEP(1) AS s FROM seq_1_to_2", 10); !errors.Is(err, ErrCancelled) {
+		t.Fatalf("the limit is not back after the export: %v", err)
 	}
 }

@@ -49,9 +49,10 @@ type Session struct {
 	ep      Endpoint
 	cap     int // the sql_select_limit in force, 0 for the server default
 
-	readOnly bool   // the session's default (not Writable)
-	inTx     bool   // a confirmed write's transaction awaits Commit or Rollback
-	database string // the current database, followed across USE
+	readOnly bool          // the session's default (not Writable)
+	timeout  time.Duration // the server-side limit per statement, when readOnly
+	inTx     bool          // a confirmed write's transaction awaits Commit or Rollback
+	database string        // the current database, followed across USE
 	// budget bounds the bytes a Result keeps: past it, values are cut to
 	// cutTo bytes (Cell.Cut says how long they were).
 	budget, cutTo int
@@ -96,7 +97,7 @@ func OpenSession(ctx context.Context, ep Endpoint, opt SessionOptions) (*Session
 		db.Close()
 		return nil, fmt.Errorf("connect to %s:%d as %s: %w", ep.Host, ep.Port, ep.User, err)
 	}
-	s := &Session{db: db, conn: conn, ep: ep, readOnly: !opt.Writable, budget: ResultBudget, cutTo: cutValue}
+	s := &Session{db: db, conn: conn, ep: ep, readOnly: !opt.Writable, timeout: opt.StatementTimeout, budget: ResultBudget, cutTo: cutValue}
 	var dbName sql.NullString
 	if err := conn.QueryRowContext(ctx, "SELECT CONNECTION_ID(), VERSION(), CURRENT_USER(), DATABASE()").Scan(&s.id, &s.Server, &s.User, &dbName); err != nil {
 		s.Close()
@@ -105,13 +106,7 @@ func OpenSession(ctx context.Context, ep Endpoint, opt SessionOptions) (*Session
 	s.MariaDB = strings.Contains(strings.ToLower(s.Server), "mariadb")
 	s.database = dbName.String
 	if !opt.Writable {
-		setup := []string{"SET SESSION TRANSACTION READ ONLY"}
-		if s.MariaDB {
-			setup = append(setup, fmt.Sprintf("SET SESSION max_statement_time = %g", opt.StatementTimeout.Seconds()))
-		} else {
-			setup = append(setup, fmt.Sprintf("SET SESSION MAX_EXECUTION_TIME = %d", opt.StatementTimeout.Milliseconds()))
-		}
-		for _, q := range setup {
+		for _, q := range []string{"SET SESSION TRANSACTION READ ONLY", s.timeLimit(opt.StatementTimeout)} {
 			if _, err := conn.ExecContext(ctx, q); err != nil {
 				s.Close()
 				return nil, fmt.Errorf("make the session safe (%s): %w", q, err)
@@ -119,6 +114,15 @@ func OpenSession(ctx context.Context, ep Endpoint, opt SessionOptions) (*Session
 		}
 	}
 	return s, nil
+}
+
+// timeLimit is the statement that sets the server-side time limit (0 for
+// none), in the server's dialect.
+func (s *Session) timeLimit(d time.Duration) string {
+	if s.MariaDB {
+		return fmt.Sprintf("SET SESSION max_statement_time = %g", d.Seconds())
+	}
+	return fmt.Sprintf("SET SESSION MAX_EXECUTION_TIME = %d", d.Milliseconds())
 }
 
 // ConnectionID is the server-side id of the pinned connection.

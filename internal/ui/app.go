@@ -260,7 +260,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if a.sqlOpen {
-		if key.Matches(msg, a.keys.Help) && a.sql.focus != focusEditor {
+		if key.Matches(msg, a.sql.keys.Help) || key.Matches(msg, a.keys.Help) && a.sql.focus != focusEditor {
 			a.dialogs = append(a.dialogs, &helpDialog{text: a.sqlHelp()})
 			return nil
 		}

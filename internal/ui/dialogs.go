@@ -69,15 +69,23 @@ func (d *txDialog) view(st *Styles, width int) string {
 	return st.Dialog.Render(b.String())
 }
 
-// exportDialog picks the format of a whole-query export.
-type exportDialog struct{ stmt string }
+// exportDialog picks what to export (the whole query or the rows shown)
+// and the format.
+type exportDialog struct {
+	stmt  string
+	shown int // rows in the grid
+}
 
 func (d *exportDialog) update(msg tea.KeyPressMsg) (action, bool, bool) {
 	switch msg.String() {
-	case "c", "C":
+	case "c":
 		return msgAction{sqlExportMsg{format: dbops.CSV}}, false, true
-	case "j", "J":
+	case "j":
 		return msgAction{sqlExportMsg{format: dbops.JSONL}}, false, true
+	case "C":
+		return msgAction{sqlExportMsg{format: dbops.CSV, shown: true}}, false, true
+	case "J":
+		return msgAction{sqlExportMsg{format: dbops.JSONL, shown: true}}, false, true
 	case "esc", "q":
 		return nil, false, true
 	}
@@ -85,8 +93,10 @@ func (d *exportDialog) update(msg tea.KeyPressMsg) (action, bool, bool) {
 }
 
 func (d *exportDialog) view(st *Styles, width int) string {
-	return st.Dialog.Render("Export every row of\n\n  " + d.stmt + "\n\nstreamed from the server to a file in exports/.\n\n" +
-		st.Key.Render("c") + " CSV   " + st.Key.Render("j") + " JSON Lines   " + st.Key.Render("esc") + " cancel")
+	return st.Dialog.Render("Export\n\n  " + d.stmt + "\n\nto a new file in exports/:\n\n" +
+		st.Key.Render("c") + " every row, CSV   " + st.Key.Render("j") + " every row, JSON Lines  (streamed from the server)\n" +
+		st.Key.Render("C") + fmt.Sprintf(" the %d rows shown, CSV   ", d.shown) + st.Key.Render("J") + " the rows shown, JSON Lines\n\n" +
+		st.Key.Render("esc") + " cancel")
 }
 
 // detailDialog shows long text (a row, every value whole) with scrolling.

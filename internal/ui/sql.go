@@ -55,7 +55,7 @@ type SQLSession interface {
 type SQLKeyMap struct {
 	Run, RunAll, Explain, Cancel, Complete, HistoryPrev, HistoryNext key.Binding
 	FocusEditor, FocusResults, FocusSchema, Cycle                    key.Binding
-	Detail, Select, Refresh, Export, Root, Leave                     key.Binding
+	Detail, Select, Refresh, Export, Root, Leave, Help               key.Binding
 }
 
 // DefaultSQLKeyMap is the SQL pane's keys.
@@ -73,6 +73,7 @@ func DefaultSQLKeyMap() SQLKeyMap {
 		Detail: b([]string{"enter"}, "enter", "row detail / open table"), Select: b([]string{"s"}, "s", "SELECT * FROM table"),
 		Refresh: b([]string{"ctrl+l"}, "ctrl+l", "reload tables"), Export: b([]string{"ctrl+s"}, "ctrl+s", "export query"),
 		Root: b([]string{"ctrl+t"}, "ctrl+t", "app user/root"), Leave: b([]string{"esc"}, "esc", "dashboard"),
+		Help: b([]string{"f1"}, "f1", "help"),
 	}
 }
 
@@ -125,6 +126,7 @@ type sqlPane struct {
 	dbHealth string
 	downWhy  string // why the last session was lost, said once reconnected
 	inTx     bool   // a confirmed write awaits commit or rollback
+	database string // the session's current database, as last reported
 	inTxStmt string
 
 	editor  textarea.Model
@@ -158,18 +160,20 @@ type exportState struct {
 // Messages of the SQL pane; gen ties a reply to the connection it came from.
 type (
 	sqlConnectedMsg struct {
-		gen  int
-		sess SQLSession
-		info SQLInfo
-		err  error
+		gen      int
+		sess     SQLSession
+		info     SQLInfo
+		database string // the session's current database
+		err      error
 	}
 	sqlRetryMsg  struct{ gen, attempt int }
 	sqlResultMsg struct {
-		gen  int
-		stmt string
-		res  dbops.Result
-		err  error
-		tx   bool // ran as a confirmed write: a transaction is open
+		gen      int
+		stmt     string
+		res      dbops.Result
+		err      error
+		tx       bool   // ran as a confirmed write: a transaction is open
+		database string // the session's current database after it
 	}
 	sqlTxDoneMsg struct {
 		gen    int
@@ -192,8 +196,11 @@ type (
 	sqlConfirmedMsg struct{ stmt string }
 	sqlDeclinedMsg  struct{}
 	sqlEndTxMsg     struct{ commit bool }
-	sqlExportMsg    struct{ format dbops.Format }
-	sqlRootMsg      struct{ root bool }
+	sqlExportMsg    struct {
+		format dbops.Format
+		shown  bool // the rows in the grid rather than the whole query
+	}
+	sqlRootMsg struct{ root bool }
 )
 
 func newSQLPane(st *Styles, conn SQLConnector, limit int, history []string, send func(tea.Msg), push func(dialog)) *sqlPane {
@@ -243,7 +250,11 @@ func (p *sqlPane) connect(note string) tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		s, info, err := conn.Connect(ctx, root)
-		return sqlConnectedMsg{gen: gen, sess: s, info: info, err: err}
+		msg := sqlConnectedMsg{gen: gen, sess: s, info: info, err: err}
+		if err == nil {
+			msg.database = s.Database()
+		}
+		return msg
 	}
 }
 
@@ -339,7 +350,7 @@ func (p *sqlPane) Update(msg tea.Msg) tea.Cmd {
 			}
 			return nil
 		}
-		p.sess, p.info, p.state, p.attempt = msg.sess, msg.info, connUp, 0
+		p.sess, p.info, p.state, p.attempt, p.database = msg.sess, msg.info, connUp, 0, msg.database
 		p.note = ""
 		if p.downWhy != "" {
 			p.note = "reconnected after: " + p.downWhy
@@ -384,7 +395,9 @@ func (p *sqlPane) Update(msg tea.Msg) tea.Cmd {
 			p.export.progress = msg.p
 		}
 	case sqlExportDoneMsg:
-		p.export, p.running = nil, ""
+		if p.export != nil {
+			p.export, p.running = nil, ""
+		}
 		switch {
 		case errors.Is(msg.err, dbops.ErrConnectionLost):
 			p.setMessage("export stopped: "+msg.err.Error(), true)
@@ -406,6 +419,9 @@ func (p *sqlPane) Update(msg tea.Msg) tea.Cmd {
 	case sqlEndTxMsg:
 		return p.endTx(msg.commit)
 	case sqlExportMsg:
+		if msg.shown {
+			return p.exportShown(msg.format)
+		}
 		return p.startExport(msg.format)
 	case sqlRootMsg:
 		p.root = msg.root
@@ -424,7 +440,7 @@ func (p *sqlPane) loadCatalog() tea.Cmd {
 	if p.sess == nil {
 		return nil
 	}
-	s, gen, db := p.sess, p.gen, p.sess.Database()
+	s, gen, db := p.sess, p.gen, p.database
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -484,8 +500,7 @@ func (p *sqlPane) key(msg tea.KeyPressMsg) (cmd tea.Cmd, leave bool) {
 		p.gridKey(msg)
 		return nil, false
 	case focusSchema:
-		p.schemaKey(msg)
-		return nil, false
+		return p.schemaKey(msg), false
 	}
 	switch {
 	case key.Matches(msg, k.Complete):
@@ -552,7 +567,13 @@ func (p *sqlPane) gridKey(msg tea.KeyPressMsg) {
 	}
 }
 
-func (p *sqlPane) schemaKey(msg tea.KeyPressMsg) {
+func (p *sqlPane) schemaKey(msg tea.KeyPressMsg) tea.Cmd {
+	if db := p.schema.selectedDatabase(); db != "" && msg.String() == "enter" {
+		if !p.ready() {
+			return nil
+		}
+		return p.exec("USE "+quoteIdent(db), false)
+	}
 	switch msg.String() {
 	case "j", "down":
 		p.schema.move(1)
@@ -570,6 +591,7 @@ func (p *sqlPane) schemaKey(msg tea.KeyPressMsg) {
 			p.setFocus(focusEditor)
 		}
 	}
+	return nil
 }
 
 // quoteIdent backquotes a name when it is not a plain identifier.
@@ -755,7 +777,9 @@ func (p *sqlPane) exec(stmt string, confirmed bool) tea.Cmd {
 		} else {
 			res, err = s.Run(ctx, stmt, limit)
 		}
-		return sqlResultMsg{gen: gen, stmt: stmt, res: res, err: err, tx: confirmed && cl == dbops.Write && err == nil}
+		// Read here, on the goroutine that ran the statement: the session
+		// is not safe to read from the UI while another statement runs.
+		return sqlResultMsg{gen: gen, stmt: stmt, res: res, err: err, tx: confirmed && cl == dbops.Write && err == nil, database: s.Database()}
 	}
 }
 
@@ -815,6 +839,7 @@ func (p *sqlPane) result(msg sqlResultMsg) tea.Cmd {
 	if strings.HasPrefix(p.note, "reconnected") {
 		p.note = ""
 	}
+	p.database = msg.database
 	r := msg.res
 	warn := ""
 	if r.Warnings > 0 {
@@ -900,8 +925,40 @@ func (p *sqlPane) askExport() tea.Cmd {
 		p.setMessage("only a read statement can be exported", true)
 		return nil
 	}
-	p.push(&exportDialog{stmt: abbreviateSQL(stmt, 70)})
+	p.push(&exportDialog{stmt: abbreviateSQL(stmt, 70), shown: len(p.grid.res.Rows)})
 	return nil
+}
+
+// exportShown writes the rows in the grid (already in memory) to a file.
+func (p *sqlPane) exportShown(f dbops.Format) tea.Cmd {
+	w, path, err := p.conn.CreateExport(f)
+	if err != nil {
+		p.setMessage("export: "+err.Error(), true)
+		return nil
+	}
+	res := p.grid.res // never modified once set: safe to read elsewhere
+	p.setMessage("writing "+path+"…", false)
+	return func() tea.Msg {
+		start := time.Now()
+		var pr dbops.ExportProgress
+		rw, err := dbops.NewRowWriter(w, f, res.Columns, res.Binary)
+		for i := 0; err == nil && i < len(res.Rows); i++ {
+			if err = rw.Write(res.Rows[i]); err == nil {
+				pr.Rows++
+			}
+		}
+		if err == nil {
+			err = rw.Flush()
+		}
+		if cerr := w.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if rw != nil {
+			pr.Bytes = rw.Bytes
+		}
+		pr.Elapsed = time.Since(start)
+		return sqlExportDoneMsg{path: path, p: pr, err: err}
+	}
 }
 
 // startExport streams the whole query behind the results to a new file,
@@ -971,10 +1028,7 @@ func (p *sqlPane) statusLine() string {
 	var conn string
 	switch p.state {
 	case connUp:
-		db := p.info.Database
-		if p.sess != nil && p.sess.Database() != "" {
-			db = p.sess.Database()
-		}
+		db := p.database
 		mode := "read-only"
 		if p.inTx {
 			mode = st.Warn.Render("transaction open")
@@ -1068,7 +1122,7 @@ func (p *sqlPane) ShortHelp() []key.Binding {
 	case focusSchema:
 		return []key.Binding{k.Leave, k.Select, k.Detail, k.Refresh, k.FocusEditor}
 	}
-	return []key.Binding{k.Leave, k.Run, k.RunAll, k.Explain, k.Complete, k.HistoryPrev, k.Cancel, k.Export, k.Root, k.Cycle}
+	return []key.Binding{k.Help, k.Leave, k.Run, k.RunAll, k.Explain, k.Complete, k.HistoryPrev, k.Cancel, k.Export, k.Root, k.Cycle}
 }
 
 // FullHelp is the pane's part of the ? overlay.
@@ -1076,6 +1130,6 @@ func (p *sqlPane) FullHelp() [][]key.Binding {
 	k := p.keys
 	return [][]key.Binding{
 		{k.Run, k.RunAll, k.Explain, k.Cancel, k.Complete, k.HistoryPrev, k.HistoryNext},
-		{k.FocusEditor, k.FocusResults, k.FocusSchema, k.Cycle, k.Detail, k.Select, k.Refresh, k.Export, k.Root, k.Leave},
+		{k.FocusEditor, k.FocusResults, k.FocusSchema, k.Cycle, k.Detail, k.Select, k.Refresh, k.Export, k.Root, k.Help, k.Leave},
 	}
 }

@@ -458,6 +458,29 @@ func TestCompletionSchemaBrowserAndExport(t *testing.T) {
 	if !strings.Contains(screen(a), "exported 1 rows") {
 		t.Fatalf("no export outcome:\n%s", screen(a))
 	}
+	// The rows shown, as JSON Lines, without asking the server again.
+	f.export.Reset()
+	drain(t, a, send(a, ctrl('s')))
+	drain(t, a, press(a, "J"))
+	if f.export.String() != `{"n":"1"}`+"\n" || !strings.Contains(screen(a), "exported 1 rows") {
+		t.Fatalf("export of the rows shown: %q\n%s", f.export.String(), screen(a))
+	}
+	// Databases are listed; enter on one switches to it with USE.
+	send(a, tea.KeyPressMsg{Code: tea.KeyF4})
+	press(a, "G")
+	if !strings.Contains(screen(a), "● tts") {
+		t.Fatalf("databases not listed:\n%s", screen(a))
+	}
+	drain(t, a, press(a, "enter"))
+	if c := f.called(); !contains(c, "run USE tts") {
+		t.Fatalf("enter on a database: %v", c)
+	}
+	// F1 shows the pane's keys even from the editor.
+	send(a, tea.KeyPressMsg{Code: tea.KeyF2})
+	send(a, tea.KeyPressMsg{Code: tea.KeyF1})
+	if !strings.Contains(screen(a), "SQL pane keys") {
+		t.Fatalf("no help:\n%s", screen(a))
+	}
 }
 
 func TestRootSwitchAsksAndRedials(t *testing.T) {

@@ -23,9 +23,10 @@ type schemaBrowser struct {
 
 // schemaLine is one row of the browser; table is set on table rows.
 type schemaLine struct {
-	text  string
-	table string
-	muted bool
+	text     string
+	table    string
+	database string // set on database rows: enter switches to it
+	muted    bool
 }
 
 func (b *schemaBrowser) set(cat dbops.Catalog, err error) {
@@ -69,6 +70,16 @@ func (b *schemaBrowser) rebuild() {
 			b.lines = append(b.lines, schemaLine{text: fmt.Sprintf("    %s %s (%s)", kind, ix.Name, strings.Join(ix.Columns, ", ")), muted: true})
 		}
 	}
+	if len(b.cat.Databases) > 0 {
+		b.lines = append(b.lines, schemaLine{text: "Databases (enter switches)", muted: true})
+		for _, d := range b.cat.Databases {
+			mark := "  "
+			if d == b.cat.Database {
+				mark = "● "
+			}
+			b.lines = append(b.lines, schemaLine{text: mark + d, database: d})
+		}
+	}
 	b.cursor = 0
 	for i, l := range b.lines {
 		if l.table != "" && l.table == sel {
@@ -80,9 +91,20 @@ func (b *schemaBrowser) rebuild() {
 // selected is the table under the cursor or owning the line under it.
 func (b *schemaBrowser) selected() string {
 	for i := min(b.cursor, len(b.lines)-1); i >= 0; i-- {
+		if b.lines[i].database != "" {
+			return ""
+		}
 		if b.lines[i].table != "" {
 			return b.lines[i].table
 		}
+	}
+	return ""
+}
+
+// selectedDatabase is the database row under the cursor, if it is one.
+func (b *schemaBrowser) selectedDatabase() string {
+	if b.cursor < len(b.lines) {
+		return b.lines[b.cursor].database
 	}
 	return ""
 }
@@ -136,7 +158,7 @@ func (b *schemaBrowser) view(st *Styles, width, height int) []string {
 		switch {
 		case i == b.cursor && b.focused:
 			text = st.Selected.Render(text)
-		case l.muted || l.table == "":
+		case l.muted || l.table == "" && l.database == "":
 			text = st.Muted.Render(text)
 		}
 		out = append(out, text)
