@@ -221,6 +221,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, nil
 	case tea.MouseWheelMsg:
+		if a.sqlOpen {
+			a.sql.wheel(msg.Button == tea.MouseWheelUp)
+			return a, nil
+		}
 		if msg.Button == tea.MouseWheelUp {
 			a.logs.scroll(3)
 		} else if msg.Button == tea.MouseWheelDown {

@@ -567,6 +567,19 @@ func (p *sqlPane) gridKey(msg tea.KeyPressMsg) {
 	}
 }
 
+// wheel scrolls the results (or the tables when they have focus).
+func (p *sqlPane) wheel(up bool) {
+	d := 3
+	if up {
+		d = -3
+	}
+	if p.focus == focusSchema {
+		p.schema.move(d)
+		return
+	}
+	p.grid.move(d, 0)
+}
+
 func (p *sqlPane) schemaKey(msg tea.KeyPressMsg) tea.Cmd {
 	if db := p.schema.selectedDatabase(); db != "" && msg.String() == "enter" {
 		if !p.ready() {
