@@ -3,7 +3,6 @@ package dbops
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -212,33 +211,20 @@ func (s *Session) Export(ctx context.Context, stmt string, f Format, w io.Writer
 		}
 		defer s.conn.ExecContext(context.WithoutCancel(ctx), s.timeLimit(s.timeout))
 	}
-	rows, err := s.conn.QueryContext(ctx, stmt)
-	if err != nil {
-		return p, classifyErr(err)
-	}
-	defer rows.Close()
-	cols, err := rows.ColumnTypes()
-	if err != nil {
-		return p, classifyErr(err)
-	}
-	if len(cols) == 0 {
-		return p, ErrNotAQuery
-	}
-	names := make([]string, len(cols))
-	binary := make([]bool, len(cols))
-	for i, c := range cols {
-		names[i], binary[i] = c.Name(), isBinaryType(c.DatabaseTypeName())
-	}
-	rw, err := NewRowWriter(w, f, names, binary)
+	rows, cols, err := s.query(ctx, stmt)
 	if err != nil {
 		return p, err
 	}
-	raw := make([]sql.RawBytes, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range raw {
-		ptrs[i] = &raw[i]
+	defer rows.Close()
+	if len(cols.names) == 0 {
+		return p, ErrNotAQuery
 	}
-	row := make([]Cell, len(cols))
+	rw, err := NewRowWriter(w, f, cols.names, cols.binary)
+	if err != nil {
+		return p, err
+	}
+	raw, ptrs := scanTargets(len(cols.names))
+	row := make([]Cell, len(raw))
 	last := start
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {

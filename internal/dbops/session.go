@@ -205,20 +205,13 @@ func (s *Session) Run(ctx context.Context, stmt string, limit int) (Result, erro
 		}
 		s.cap = limit + 1
 	}
-	rows, err := s.conn.QueryContext(ctx, stmt)
-	if err != nil {
-		return res, classifyErr(err)
-	}
-	defer rows.Close()
-	cols, err := rows.ColumnTypes()
+	rows, cols, err := s.query(ctx, stmt)
 	if err != nil {
 		return res, err
 	}
-	for _, c := range cols {
-		res.Columns = append(res.Columns, c.Name())
-		res.Binary = append(res.Binary, isBinaryType(c.DatabaseTypeName()))
-	}
-	if len(cols) == 0 {
+	defer rows.Close()
+	res.Columns, res.Binary = cols.names, cols.binary
+	if len(cols.names) == 0 {
 		// Not a result set: the driver already ran it; ask for the counts.
 		rows.Close()
 		if err := s.conn.QueryRowContext(ctx, "SELECT ROW_COUNT(), @@warning_count").Scan(&res.Affected, &res.Warnings); err != nil {
@@ -230,11 +223,7 @@ func (s *Session) Run(ctx context.Context, stmt string, limit int) (Result, erro
 		res.Elapsed = time.Since(start)
 		return res, nil
 	}
-	raw := make([]sql.RawBytes, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
+	raw, ptrs := scanTargets(len(cols.names))
 	kept := 0
 	for rows.Next() {
 		if len(res.Rows) == limit {
@@ -244,7 +233,7 @@ func (s *Session) Run(ctx context.Context, stmt string, limit int) (Result, erro
 		if err := rows.Scan(ptrs...); err != nil {
 			return res, classifyErr(err)
 		}
-		row := make([]Cell, len(cols))
+		row := make([]Cell, len(raw))
 		for i, b := range raw {
 			switch {
 			case b == nil:
@@ -268,6 +257,42 @@ func (s *Session) Run(ctx context.Context, stmt string, limit int) (Result, erro
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// columns describes a result's columns.
+type columns struct {
+	names  []string
+	binary []bool // a binary type, shown as hex
+}
+
+// query starts a statement on the pinned connection and reads its columns
+// (none for a statement that returns no rows).
+func (s *Session) query(ctx context.Context, stmt string) (*sql.Rows, columns, error) {
+	var c columns
+	rows, err := s.conn.QueryContext(ctx, stmt)
+	if err != nil {
+		return nil, c, classifyErr(err)
+	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		rows.Close()
+		return nil, c, classifyErr(err)
+	}
+	for _, t := range types {
+		c.names = append(c.names, t.Name())
+		c.binary = append(c.binary, isBinaryType(t.DatabaseTypeName()))
+	}
+	return rows, c, nil
+}
+
+// scanTargets is a row buffer that Scan fills without copying.
+func scanTargets(n int) ([]sql.RawBytes, []any) {
+	raw := make([]sql.RawBytes, n)
+	ptrs := make([]any, n)
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	return raw, ptrs
 }
 
 // followDatabase re-reads the current database after a USE.

@@ -27,18 +27,28 @@ func (p *sqlPane) ready() bool {
 	return false
 }
 
-// runAtCursor runs the statement under the cursor, prefixed (EXPLAIN).
-func (p *sqlPane) runAtCursor(prefix string) tea.Cmd {
+// statements is the editor's statements when one may run now; otherwise it
+// says why (or, when the database is there but the pane is not connected,
+// dials it: the run key doubles as retry) and returns nil.
+func (p *sqlPane) statements() ([]dbops.Statement, tea.Cmd) {
 	if p.state == connDown && p.dbUp || p.state == connNone {
-		return p.connect("connecting…")
+		return nil, p.connect("connecting…")
 	}
 	if !p.ready() {
-		return nil
+		return nil, nil
 	}
 	stmts := dbops.Split(p.editor.Value())
 	if len(stmts) == 0 {
 		p.setMessage("nothing to run", true)
-		return nil
+	}
+	return stmts, nil
+}
+
+// runAtCursor runs the statement under the cursor, prefixed (EXPLAIN).
+func (p *sqlPane) runAtCursor(prefix string) tea.Cmd {
+	stmts, cmd := p.statements()
+	if len(stmts) == 0 {
+		return cmd
 	}
 	at := p.cursorOffset()
 	pick := stmts[0]
@@ -53,16 +63,9 @@ func (p *sqlPane) runAtCursor(prefix string) tea.Cmd {
 // runAll runs every statement of the editor in order, stopping at the first
 // error or declined confirmation.
 func (p *sqlPane) runAll() tea.Cmd {
-	if p.state == connDown && p.dbUp || p.state == connNone {
-		return p.connect("connecting…")
-	}
-	if !p.ready() {
-		return nil
-	}
-	stmts := dbops.Split(p.editor.Value())
+	stmts, cmd := p.statements()
 	if len(stmts) == 0 {
-		p.setMessage("nothing to run", true)
-		return nil
+		return cmd
 	}
 	p.queue = nil
 	for _, s := range stmts[1:] {
