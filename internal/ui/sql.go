@@ -172,6 +172,7 @@ type (
 		err      error
 		tx       bool   // ran as a confirmed write: a transaction is open
 		database string // the session's current database after it
+		grid     gridData
 	}
 	sqlTxDoneMsg struct {
 		gen    int

@@ -66,21 +66,32 @@ type resultGrid struct {
 	focused bool
 }
 
-func (g *resultGrid) set(res dbops.Result) {
-	g.res = res
-	g.cells = make([][]gridCell, len(res.Rows))
-	g.widths = make([]int, len(res.Columns))
+// gridData is a result rendered for the grid. Rendering a page of values
+// takes tens of milliseconds, so it is done where the statement ran, off
+// the UI goroutine.
+type gridData struct {
+	cells  [][]gridCell
+	widths []int
+}
+
+func presentResult(res dbops.Result) gridData {
+	d := gridData{cells: make([][]gridCell, len(res.Rows)), widths: make([]int, len(res.Columns))}
 	for i, c := range res.Columns {
-		g.widths[i] = min(gridColumnMax, max(4, lipgloss.Width(c)))
+		d.widths[i] = min(gridColumnMax, max(4, lipgloss.Width(c)))
 	}
 	for r, row := range res.Rows {
-		g.cells[r] = make([]gridCell, len(row))
+		d.cells[r] = make([]gridCell, len(row))
 		for i, c := range row {
 			gc := presentCell(c, res.Binary[i])
-			g.cells[r][i] = gc
-			g.widths[i] = min(gridColumnMax, max(g.widths[i], gc.width))
+			d.cells[r][i] = gc
+			d.widths[i] = min(gridColumnMax, max(d.widths[i], gc.width))
 		}
 	}
+	return d
+}
+
+func (g *resultGrid) set(res dbops.Result, d gridData) {
+	g.res, g.cells, g.widths = res, d.cells, d.widths
 	g.row, g.col, g.rowOff, g.colOff = 0, 0, 0, 0
 }
 

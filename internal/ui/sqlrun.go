@@ -117,7 +117,8 @@ func (p *sqlPane) exec(stmt string, confirmed bool) tea.Cmd {
 		}
 		// Read here, on the goroutine that ran the statement: the session
 		// is not safe to read from the UI while another statement runs.
-		return sqlResultMsg{gen: gen, stmt: stmt, res: res, err: err, tx: confirmed && cl == dbops.Write && err == nil, database: s.Database()}
+		return sqlResultMsg{gen: gen, stmt: stmt, res: res, err: err, tx: confirmed && cl == dbops.Write && err == nil,
+			database: s.Database(), grid: presentResult(res)}
 	}
 }
 
@@ -184,7 +185,7 @@ func (p *sqlPane) result(msg sqlResultMsg) tea.Cmd {
 		warn = fmt.Sprintf(" · %d warning(s): SHOW WARNINGS", r.Warnings)
 	}
 	if len(r.Columns) > 0 {
-		p.grid.set(r)
+		p.grid.set(r, msg.grid)
 		p.resultOf = msg.stmt
 		more := ""
 		if r.More {
