@@ -47,10 +47,23 @@ func (c *sqlConnector) CreateExport(f dbops.Format) (io.WriteCloser, string, err
 	if err != nil {
 		return nil, "", fmt.Errorf("export file: %w", err)
 	}
+	full := path
 	if rel, err := filepath.Rel(c.stack.State().Project.WorkingDir, path); err == nil {
 		path = rel
 	}
-	return file, path, nil
+	return exportFile{file, full}, path, nil
+}
+
+// exportFile is an export being written; Abort removes what a failed or
+// cancelled export left, so a partial file is never taken for a whole one.
+type exportFile struct {
+	*os.File
+	path string
+}
+
+func (f exportFile) Abort() error {
+	f.File.Close()
+	return os.Remove(f.path)
 }
 
 func (c *sqlConnector) AddHistory(stmt string) error {

@@ -103,10 +103,15 @@ func (s *Session) Catalog(ctx context.Context, database string) (Catalog, error)
 	}
 	err = s.each(ctx, `SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME
 		FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX`, []any{database}, func(r *sql.Rows) error {
-		var table, name, column string
+		var table, name string
+		var column sql.NullString // NULL for a MySQL functional key part
 		var nonUnique int
 		if err := r.Scan(&table, &name, &nonUnique, &column); err != nil {
 			return err
+		}
+		col := column.String
+		if !column.Valid {
+			col = "(expression)"
 		}
 		i, ok := index[table]
 		if !ok {
@@ -114,9 +119,9 @@ func (s *Session) Catalog(ctx context.Context, database string) (Catalog, error)
 		}
 		idx := cat.Tables[i].Indexes
 		if n := len(idx); n > 0 && idx[n-1].Name == name {
-			idx[n-1].Columns = append(idx[n-1].Columns, column)
+			idx[n-1].Columns = append(idx[n-1].Columns, col)
 		} else {
-			cat.Tables[i].Indexes = append(idx, Index{Name: name, Unique: nonUnique == 0, Columns: []string{column}})
+			cat.Tables[i].Indexes = append(idx, Index{Name: name, Unique: nonUnique == 0, Columns: []string{col}})
 		}
 		return nil
 	})

@@ -148,8 +148,20 @@ func classifyFrom(toks []token) Class {
 	case "USE":
 		return SessionVar
 	case "SET":
+		// SET STATEMENT var=value FOR stmt: as careful as its statement.
+		if len(rest) > 0 && rest[0].word == "STATEMENT" {
+			for i, t := range rest {
+				if t.word == "FOR" && t.depth == toks[0].depth {
+					return max(setClass(rest[:i]), classifyFrom(rest[i+1:]))
+				}
+			}
+			return Write
+		}
 		return setClass(rest)
 	case "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "XA":
+		if first == "BEGIN" && len(rest) > 0 && rest[0].word == "NOT" {
+			return Write // BEGIN NOT ATOMIC: a compound statement, any code
+		}
 		if first == "START" && (len(rest) == 0 || rest[0].word != "TRANSACTION") {
 			return Admin // START SLAVE / REPLICA / GROUP_REPLICATION
 		}
@@ -214,6 +226,55 @@ func setClass(rest []token) Class {
 		}
 	}
 	return SessionVar
+}
+
+// LiftsReadOnly reports whether a statement would make a read-only session
+// writable for what follows: SET [SESSION] TRANSACTION READ WRITE,
+// tx_read_only / transaction_read_only, autocommit (which changes what a
+// transaction is), START TRANSACTION READ WRITE, also inside SET STATEMENT.
+// The pane refuses these: it asks for each write instead.
+func LiftsReadOnly(stmt string) bool {
+	toks := tokens(stmt)
+	if len(toks) == 0 {
+		return false
+	}
+	switch toks[0].word {
+	case "SET":
+		for i, t := range toks {
+			if t.word == "FOR" && len(toks) > 1 && toks[1].word == "STATEMENT" {
+				return liftsIn(toks[:i]) || liftsRest(toks[i+1:])
+			}
+		}
+		return liftsIn(toks)
+	case "START":
+		return liftsIn(toks)
+	}
+	return false
+}
+
+func liftsRest(toks []token) bool {
+	if len(toks) == 0 {
+		return false
+	}
+	switch toks[0].word {
+	case "SET", "START":
+		return liftsIn(toks)
+	}
+	return false
+}
+
+func liftsIn(toks []token) bool {
+	for i, t := range toks {
+		w := t.word
+		switch {
+		case strings.Contains(w, "TX_READ_ONLY"), strings.Contains(w, "TRANSACTION_READ_ONLY"),
+			w == "AUTOCOMMIT", strings.HasSuffix(w, ".AUTOCOMMIT"), w == "@@AUTOCOMMIT":
+			return true
+		case w == "READ" && i+1 < len(toks) && toks[i+1].word == "WRITE":
+			return true
+		}
+	}
+	return false
 }
 
 // ContainsSecret reports whether a statement carries a password, so that it

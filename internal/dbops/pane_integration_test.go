@@ -134,23 +134,102 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// TestBudgetCutsLongValues: once a result's byte budget is spent, long
-// values keep only a prefix and say how long they were.
-func TestBudgetCutsLongValues(t *testing.T) {
+// TestBudgetStopsReading: once a result's byte budget is spent, reading
+// stops and the result says more rows exist, whatever the row cap.
+func TestBudgetStopsReading(t *testing.T) {
 	s := open(t, endpoint(t), SessionOptions{})
-	s.budget, s.cutTo = 10_000, 100
-	r := must(t, s, "SELECT REPEAT('x', 6000) AS v UNION ALL SELECT REPEAT('y', 6000) UNION ALL SELECT 'short'")
-	if c := r.Rows[0][0]; c.Cut != 0 || len(c.Bytes) != 6000 {
-		t.Fatalf("first value: %d bytes, cut %d", len(c.Bytes), c.Cut)
+	s.budget = 10_000
+	r := must(t, s, "SELECT REPEAT('x', 6000) AS v FROM seq_1_to_10")
+	if len(r.Rows) != 2 || !r.More || !r.Budget || len(r.Rows[1][0].Bytes) != 6000 {
+		t.Fatalf("%d rows, more %v, budget %v", len(r.Rows), r.More, r.Budget)
 	}
-	if c := r.Rows[1][0]; c.Cut != 6000 || len(c.Bytes) != 100 {
-		t.Fatalf("second value: %d bytes, cut %d", len(c.Bytes), c.Cut)
+	if r := must(t, s, "SELECT 1"); len(r.Rows) != 1 || r.More || r.Budget {
+		t.Fatal("the session is not usable after a budget stop")
 	}
-	if c := r.Rows[2][0]; c.Cut != 0 || string(c.Bytes) != "short" {
-		t.Fatalf("short value after the budget: %q", c.Bytes)
+}
+
+// TestExplicitLimitPastTheCapStopsOnTheServer: a statement with its own
+// LIMIT far above the cap is stopped on the server after the cap, not read
+// to its end, and the session stays usable.
+func TestExplicitLimitPastTheCapStopsOnTheServer(t *testing.T) {
+	s := open(t, endpoint(t), SessionOptions{})
+	r, err := s.Run(context.Background(), "SELECT a.seq FROM seq_1_to_5000 a, seq_1_to_5000 b LIMIT 20000000", 10)
+	if err != nil || len(r.Rows) != 10 || !r.More {
+		t.Fatalf("%v: %d rows, more %v", err, len(r.Rows), r.More)
 	}
-	if got := RenderCell(r.Rows[1][0], false, 0); !strings.HasSuffix(got, "…") {
-		t.Fatalf("a cut value renders without the mark: %q", got[len(got)-5:])
+	// The server counts the rows it sent this session: a few socket
+	// buffers' worth, not the 20 million a drained cursor would have read.
+	st := must(t, s, "SHOW SESSION STATUS LIKE 'Rows_sent'")
+	sent, _ := strconv.Atoi(string(st.Rows[0][1].Bytes))
+	t.Logf("rows sent: %d", sent)
+	if sent == 0 || sent > 1_000_000 {
+		t.Fatalf("the server sent %d rows", sent)
+	}
+	if r := must(t, s, "SELECT 2 AS two"); string(r.Rows[0][0].Bytes) != "2" {
+		t.Fatal("the session is not usable after the stop")
+	}
+}
+
+// TestReadOnlyCannotBeLifted: statements that would make the session
+// writable are refused, however they are spelled.
+func TestReadOnlyCannotBeLifted(t *testing.T) {
+	ep := endpoint(t)
+	w := open(t, ep, SessionOptions{Writable: true})
+	must(t, w, "CREATE TABLE t (id INT)")
+	must(t, w, "INSERT INTO t VALUES (1)")
+	s := open(t, ep, SessionOptions{})
+	for _, q := range []string{
+		"SET SESSION TRANSACTION READ WRITE", "SET TRANSACTION READ WRITE", "SET @@session.tx_read_only = OFF",
+		"SET tx_read_only = 0", "SET SESSION transaction_read_only = 0", "SET autocommit = 0",
+		"START TRANSACTION READ WRITE", "SET STATEMENT tx_read_only=0 FOR SELECT 1",
+	} {
+		if _, err := s.Run(context.Background(), q, 10); !errors.Is(err, ErrLiftsReadOnly) {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	if _, err := s.Run(context.Background(), "DELETE FROM t", 10); err == nil {
+		t.Fatal("the session became writable")
+	}
+	if r := must(t, w, "SELECT COUNT(*) FROM t"); string(r.Rows[0][0].Bytes) != "1" {
+		t.Fatal("a row was deleted")
+	}
+	// Harmless session settings still run.
+	must(t, s, "SET SESSION sql_mode = 'STRICT_ALL_TABLES'")
+}
+
+// TestFailedWriteLeavesNoTransaction: a confirmed write that fails rolls
+// its transaction back; a failed commit ends it too.
+func TestFailedWriteLeavesNoTransaction(t *testing.T) {
+	ctx := context.Background()
+	ep := endpoint(t)
+	w := open(t, ep, SessionOptions{Writable: true})
+	must(t, w, "CREATE TABLE t (id INT PRIMARY KEY)")
+	must(t, w, "INSERT INTO t VALUES (1)")
+	s := open(t, ep, SessionOptions{})
+	if _, err := s.RunConfirmed(ctx, "INSERT INTO t VALUES (2), (1)", 10); err == nil {
+		t.Fatal("a duplicate key went through")
+	}
+	if s.InTransaction() {
+		t.Fatal("a failed write left its transaction open")
+	}
+	if r := must(t, w, "SELECT COUNT(*) FROM t"); string(r.Rows[0][0].Bytes) != "1" {
+		t.Fatal("half of a failed write stuck")
+	}
+	// Schema changes are not blocked by a phantom transaction.
+	if _, err := s.RunConfirmed(ctx, "CREATE TABLE t2 (id INT)", 10); err != nil {
+		t.Fatal(err)
+	}
+	// A statement that reads like a query but writes is named as such, and
+	// runs as a confirmed write.
+	must(t, w, "CREATE SEQUENCE sq")
+	if _, err := s.Run(ctx, "SELECT NEXTVAL(sq)", 10); !errors.Is(err, ErrWritesInReadOnly) {
+		t.Fatalf("NEXTVAL in the read-only session: %v", err)
+	}
+	if _, err := s.RunWrite(ctx, "SELECT NEXTVAL(sq)", 10); err != nil || !s.InTransaction() {
+		t.Fatalf("NEXTVAL as a confirmed write: %v", err)
+	}
+	if err := s.Commit(ctx); err != nil || s.InTransaction() {
+		t.Fatalf("commit: %v", err)
 	}
 }
 

@@ -20,7 +20,7 @@ func RenderCell(c Cell, binary bool, max int) string {
 		return "''"
 	}
 	b := c.Bytes
-	cut := c.Cut > 0
+	cut := false
 	if max > 0 && len(b) > max {
 		b, cut = b[:max], true
 	}

@@ -53,17 +53,16 @@ type Session struct {
 	timeout  time.Duration // the server-side limit per statement, when readOnly
 	inTx     bool          // a confirmed write's transaction awaits Commit or Rollback
 	database string        // the current database, followed across USE
-	// budget bounds the bytes a Result keeps: past it, values are cut to
-	// cutTo bytes (Cell.Cut says how long they were).
-	budget, cutTo int
+	// budget bounds the bytes of values a Result keeps: reading stops
+	// after the row that passes it.
+	budget int
 }
 
-// ResultBudget is the most bytes of values a Result keeps before it starts
-// cutting long values; with the row cap it bounds memory whatever the data.
+// ResultBudget is the most bytes of values a Result keeps; with the row cap
+// it bounds memory whatever the data: reading stops at the row that passes
+// it, and the result says more rows exist. (One value alone is bounded by
+// the driver's max_allowed_packet.)
 const ResultBudget = 64 << 20
-
-// cutValue is what is kept of a value once the budget is spent.
-const cutValue = 4 << 10
 
 func init() {
 	// The driver logs connection trouble to stderr, which would scribble
@@ -97,7 +96,7 @@ func OpenSession(ctx context.Context, ep Endpoint, opt SessionOptions) (*Session
 		db.Close()
 		return nil, fmt.Errorf("connect to %s:%d as %s: %w", ep.Host, ep.Port, ep.User, err)
 	}
-	s := &Session{db: db, conn: conn, ep: ep, readOnly: !opt.Writable, timeout: opt.StatementTimeout, budget: ResultBudget, cutTo: cutValue}
+	s := &Session{db: db, conn: conn, ep: ep, readOnly: !opt.Writable, timeout: opt.StatementTimeout, budget: ResultBudget}
 	var dbName sql.NullString
 	if err := conn.QueryRowContext(ctx, "SELECT CONNECTION_ID(), VERSION(), CURRENT_USER(), DATABASE()").Scan(&s.id, &s.Server, &s.User, &dbName); err != nil {
 		s.Close()
@@ -163,17 +162,16 @@ func (s *Session) InTransaction() bool { return s.inTx }
 type Cell struct {
 	Null  bool
 	Bytes []byte
-	// Cut is the value's full length when only a prefix was kept (the
-	// result's byte budget was spent); 0 when Bytes is the whole value.
-	Cut int
 }
 
 // Result is what a statement produced, within the display cap.
 type Result struct {
-	Columns  []string
-	Binary   []bool // per column: a binary type, shown as hex
-	Rows     [][]Cell
-	More     bool // more rows exist than the cap let through
+	Columns []string
+	Binary  []bool // per column: a binary type, shown as hex
+	Rows    [][]Cell
+	More    bool // more rows exist than the cap let through
+	// Budget says reading stopped at the byte budget, before the row cap.
+	Budget   bool
 	Affected int64
 	Warnings int64
 	Elapsed  time.Duration
@@ -182,6 +180,10 @@ type Result struct {
 // ErrCancelled says a statement was stopped by Cancel (or the server's time
 // limit).
 var ErrCancelled = errors.New("statement cancelled")
+
+// ErrWritesInReadOnly says a statement wrote although it was classified as
+// a read; RunWrite runs it once the user confirms.
+var ErrWritesInReadOnly = errors.New("the statement writes, and the session is read-only")
 
 // ErrConnectionLost says the session's connection is gone (the server
 // restarted, the container was recreated): open a new session.
@@ -192,6 +194,18 @@ var ErrConnectionLost = errors.New("connection to the database lost")
 // result size); whether more exist is learned by reading one row past the
 // cap and then closing the cursor, which makes the server stop sending.
 func (s *Session) Run(ctx context.Context, stmt string, limit int) (Result, error) {
+	if s.readOnly && LiftsReadOnly(stmt) {
+		return Result{}, ErrLiftsReadOnly
+	}
+	return s.run(ctx, stmt, limit)
+}
+
+// ErrLiftsReadOnly refuses a statement that would make a read-only session
+// writable (SET SESSION TRANSACTION READ WRITE, tx_read_only, autocommit,
+// START TRANSACTION READ WRITE): writes are confirmed one by one instead.
+var ErrLiftsReadOnly = errors.New("this statement would make the session writable; the pane keeps it read-only and asks for each write instead: run the write itself")
+
+func (s *Session) run(ctx context.Context, stmt string, limit int) (Result, error) {
 	start := time.Now()
 	var res Result
 	if limit <= 0 {
@@ -226,8 +240,15 @@ func (s *Session) Run(ctx context.Context, stmt string, limit int) (Result, erro
 	raw, ptrs := scanTargets(len(cols.names))
 	kept := 0
 	for rows.Next() {
-		if len(res.Rows) == limit {
-			res.More = true
+		if len(res.Rows) == limit || kept > s.budget {
+			res.More, res.Budget = true, len(res.Rows) < limit
+			// With the server-side cap this was the last row; a statement
+			// with its own larger LIMIT would go on, and closing the cursor
+			// makes the driver read every remaining row: stop it on the
+			// server instead.
+			if rows.Next() {
+				s.Cancel(context.WithoutCancel(ctx))
+			}
 			break
 		}
 		if err := rows.Scan(ptrs...); err != nil {
@@ -235,20 +256,19 @@ func (s *Session) Run(ctx context.Context, stmt string, limit int) (Result, erro
 		}
 		row := make([]Cell, len(raw))
 		for i, b := range raw {
-			switch {
-			case b == nil:
+			if b == nil {
 				row[i] = Cell{Null: true}
-			case kept+len(b) > s.budget && len(b) > s.cutTo:
-				row[i] = Cell{Bytes: append([]byte(nil), b[:s.cutTo]...), Cut: len(b)}
-				kept += s.cutTo
-			default:
+			} else {
 				row[i] = Cell{Bytes: append([]byte(nil), b...)}
 				kept += len(b)
 			}
 		}
 		res.Rows = append(res.Rows, row)
 	}
-	if err := rows.Err(); err != nil {
+	if res.More {
+		rows.Close() // the error of a stopped statement is not the user's
+	}
+	if err := rows.Err(); err != nil && !res.More {
 		return res, classifyErr(err)
 	}
 	rows.Close()
@@ -312,13 +332,7 @@ func (s *Session) followDatabase(ctx context.Context) {
 func (s *Session) RunConfirmed(ctx context.Context, stmt string, limit int) (Result, error) {
 	switch Classify(stmt) {
 	case Write:
-		if !s.inTx {
-			if _, err := s.conn.ExecContext(ctx, "START TRANSACTION READ WRITE"); err != nil {
-				return Result{}, fmt.Errorf("start a transaction for the write: %w", classifyErr(err))
-			}
-			s.inTx = true
-		}
-		return s.Run(ctx, stmt, limit)
+		return s.RunWrite(ctx, stmt, limit)
 	case Schema, Admin:
 		if s.inTx {
 			return Result{}, errors.New("a write awaits commit or rollback: end it before changing schema (DDL would commit it silently)")
@@ -329,7 +343,7 @@ func (s *Session) RunConfirmed(ctx context.Context, stmt string, limit int) (Res
 		if _, err := s.conn.ExecContext(ctx, "SET SESSION TRANSACTION READ WRITE"); err != nil {
 			return Result{}, fmt.Errorf("allow the statement: %w", classifyErr(err))
 		}
-		res, err := s.Run(ctx, stmt, limit)
+		res, err := s.run(ctx, stmt, limit)
 		// Back to read-only whatever happened; a context already cancelled
 		// must not leave the session writable.
 		if _, rerr := s.conn.ExecContext(context.WithoutCancel(ctx), "SET SESSION TRANSACTION READ ONLY"); rerr != nil && err == nil {
@@ -341,6 +355,28 @@ func (s *Session) RunConfirmed(ctx context.Context, stmt string, limit int) (Res
 	}
 }
 
+// RunWrite runs a confirmed statement as a write: in a read-write
+// transaction that stays open until Commit or Rollback. It is also how a
+// statement that reads like a query but writes (a sequence, a function
+// with side effects) runs once the user confirms it. If the statement
+// fails, the transaction it opened is rolled back, so nothing is left
+// half-done and no transaction is left open without the user knowing.
+func (s *Session) RunWrite(ctx context.Context, stmt string, limit int) (Result, error) {
+	opened := false
+	if !s.inTx {
+		if _, err := s.conn.ExecContext(ctx, "START TRANSACTION READ WRITE"); err != nil {
+			return Result{}, fmt.Errorf("start a transaction for the write: %w", classifyErr(err))
+		}
+		s.inTx, opened = true, true
+	}
+	res, err := s.run(ctx, stmt, limit)
+	if err != nil && opened {
+		s.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		s.inTx = false
+	}
+	return res, err
+}
+
 // Commit ends a confirmed write's transaction, keeping its changes.
 func (s *Session) Commit(ctx context.Context) error { return s.endTx(ctx, "COMMIT") }
 
@@ -348,10 +384,17 @@ func (s *Session) Commit(ctx context.Context) error { return s.endTx(ctx, "COMMI
 func (s *Session) Rollback(ctx context.Context) error { return s.endTx(ctx, "ROLLBACK") }
 
 func (s *Session) endTx(ctx context.Context, verb string) error {
+	// Whatever happens the transaction is over: a failed COMMIT (a
+	// deadlock, a lost connection) has been or will be rolled back by the
+	// server, and the explicit ROLLBACK makes sure of it.
+	defer func() { s.inTx = false }()
 	if _, err := s.conn.ExecContext(ctx, verb); err != nil {
-		return fmt.Errorf("%s: %w", strings.ToLower(verb), classifyErr(err))
+		if verb == "COMMIT" {
+			s.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return fmt.Errorf("commit failed, nothing was changed: %w", classifyErr(err))
+		}
+		return fmt.Errorf("roll back: %w", classifyErr(err))
 	}
-	s.inTx = false
 	return nil
 }
 
@@ -367,6 +410,11 @@ func classifyErr(err error) error {
 		return fmt.Errorf("%w: %v", ErrConnectionLost, err)
 	}
 	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1792 {
+		// A statement that reads like a query but writes (NEXTVAL, a
+		// function with side effects) in the read-only session.
+		return fmt.Errorf("%w: %s", ErrWritesInReadOnly, me.Message)
+	}
 	if errors.As(err, &me) && (me.Number == 1053 || me.Number == 1927) {
 		// 1053 server shutdown in progress; 1927 connection was killed
 		return fmt.Errorf("%w: %s", ErrConnectionLost, me.Message)

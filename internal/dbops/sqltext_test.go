@@ -47,7 +47,11 @@ func TestSplit(t *testing.T) {
 
 func TestClassify(t *testing.T) {
 	for stmt, want := range map[string]Class{
-		"SELECT * FROM users":                             Read,
+		"SELECT * FROM users": Read,
+		"SET STATEMENT max_statement_time=1 FOR DELETE FROM t": Write,
+		"SET STATEMENT max_statement_time=1 FOR SELECT 1":      SessionVar,
+		"SET STATEMENT x=1":                               Write,
+		"BEGIN NOT ATOMIC DELETE FROM t; END":             Write,
 		"select 1":                                        Read,
 		"(SELECT 1) UNION (SELECT 2)":                     Read,
 		"SHOW TABLES":                                     Read,

@@ -595,7 +595,7 @@ func (a *App) headerView() string {
 	for _, f := range st.Project.Files {
 		files = append(files, shortPath(f, st.Project.WorkingDir))
 	}
-	line2 := a.styles.Muted.Render("files " + strings.Join(files, ", ") + "  env " + shortPath(st.Project.EnvFile, st.Project.WorkingDir))
+	line2 := a.styles.Muted.Render(truncate("files "+strings.Join(files, ", ")+"  env "+shortPath(st.Project.EnvFile, st.Project.WorkingDir), a.width))
 	if a.status != "" {
 		line2 = a.styles.Accent.Render(truncate(a.status, a.width))
 	}
@@ -703,6 +703,9 @@ func (a *App) render() string {
 func (a *App) compose(base string) string {
 	// Keep to the screen whatever the panes asked for.
 	lines := strings.Split(base, "\n")
+	if a.height <= 0 {
+		return ""
+	}
 	if len(lines) > a.height {
 		lines = append(lines[:a.height-1], lines[len(lines)-1])
 	}

@@ -22,8 +22,8 @@ type SQLConnector interface {
 	Connect(ctx context.Context, root bool) (SQLSession, SQLInfo, error)
 	// CreateExport opens a new file for an export and says where it is.
 	CreateExport(format dbops.Format) (io.WriteCloser, string, error)
-	// AddHistory records a statement that ran (never one carrying a
-	// password: the history refuses those).
+	// AddHistory records a statement as it is run, like a shell's history
+	// (never one carrying a password: the history refuses those).
 	AddHistory(stmt string) error
 }
 
@@ -39,6 +39,7 @@ type SQLInfo struct {
 type SQLSession interface {
 	Run(ctx context.Context, stmt string, limit int) (dbops.Result, error)
 	RunConfirmed(ctx context.Context, stmt string, limit int) (dbops.Result, error)
+	RunWrite(ctx context.Context, stmt string, limit int) (dbops.Result, error)
 	Commit(ctx context.Context) error
 	Rollback(ctx context.Context) error
 	Cancel(ctx context.Context) error
@@ -150,9 +151,8 @@ type sqlPane struct {
 
 // exportState is an export in flight.
 type exportState struct {
-	path     string
+	path     string // known once the file exists
 	progress dbops.ExportProgress
-	cancel   context.CancelFunc
 }
 
 // Messages of the SQL pane; gen ties a reply to the connection it came from.
@@ -184,18 +184,30 @@ type (
 		cat dbops.Catalog
 		err error
 	}
-	sqlExportProgressMsg struct{ p dbops.ExportProgress }
-	sqlExportDoneMsg     struct {
+	sqlExportProgressMsg struct {
+		gen  int
 		path string
 		p    dbops.ExportProgress
-		err  error
 	}
-	sqlCancelDoneMsg struct{ err error }
+	sqlExportDoneMsg struct {
+		gen   int
+		shown bool // the rows of the grid, not a query on the server
+		path  string
+		p     dbops.ExportProgress
+		err   error
+	}
+	sqlCancelDoneMsg struct {
+		gen int
+		err error
+	}
 	// Dialog answers.
-	sqlConfirmedMsg struct{ stmt string }
-	sqlDeclinedMsg  struct{}
-	sqlEndTxMsg     struct{ commit bool }
-	sqlExportMsg    struct {
+	sqlConfirmedMsg struct {
+		stmt    string
+		asWrite bool
+	}
+	sqlDeclinedMsg struct{}
+	sqlEndTxMsg    struct{ commit bool }
+	sqlExportMsg   struct {
 		format dbops.Format
 		shown  bool // the rows in the grid rather than the whole query
 	}
@@ -230,22 +242,20 @@ func (p *sqlPane) open() tea.Cmd {
 	return nil
 }
 
-// connect closes any session and dials a new one.
+// connect drops the current session (whatever it was doing) and dials a
+// new one.
 func (p *sqlPane) connect(note string) tea.Cmd {
 	if p.conn == nil {
 		p.state, p.note = connDown, "this console has no database connector"
 		return nil
 	}
-	p.gen++
-	gen, root, conn, old := p.gen, p.root, p.conn, p.sess
-	p.sess, p.state = nil, connConnecting
+	drop := p.drop()
+	gen, root, conn := p.gen, p.root, p.conn
+	p.state = connConnecting
 	if note != "" {
 		p.note = note
 	}
-	return func() tea.Msg {
-		if old != nil {
-			old.Close()
-		}
+	return tea.Batch(drop, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		s, info, err := conn.Connect(ctx, root)
@@ -254,6 +264,28 @@ func (p *sqlPane) connect(note string) tea.Cmd {
 			msg.database = s.Database()
 		}
 		return msg
+	})
+}
+
+// drop forgets the session: replies from it are stale from now on (a new
+// generation), whatever it was running is abandoned, and it is closed in
+// the background, its statement killed first so the close does not wait
+// for it.
+func (p *sqlPane) drop() tea.Cmd {
+	p.gen++
+	old, busy := p.sess, p.running != ""
+	p.sess, p.running, p.queue, p.export = nil, "", nil, nil
+	if old == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		if busy {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			old.Cancel(ctx)
+			cancel()
+		}
+		old.Close()
+		return nil
 	}
 }
 
@@ -264,11 +296,10 @@ func (p *sqlPane) lost(why string) tea.Cmd {
 		p.inTx = false
 	}
 	p.state, p.note, p.attempt, p.downWhy = connDown, why, 0, why
-	p.running, p.queue = "", nil
 	if p.dbUp {
 		return p.connect(why + ": reconnecting…")
 	}
-	return nil
+	return p.drop()
 }
 
 // dbChanged follows the db container through engine events: a restart or
@@ -300,29 +331,18 @@ func (p *sqlPane) dbChanged(st dockerops.State) tea.Cmd {
 	}
 	switch {
 	case !up:
-		p.gen++ // replies from the old session are stale now
-		old := p.sess
-		p.sess = nil
 		p.state, p.note = connDown, "the db container is not running: waiting for it to start"
 		p.downWhy = "the db container stopped"
 		if p.inTx {
 			p.note += " (the open transaction was rolled back)"
 			p.inTx = false
 		}
-		p.running, p.queue = "", nil
-		return closeSession(old)
+		return p.drop()
 	case wasUp:
 		return p.lost("the db container restarted")
 	default:
 		return p.connect("the db container is running: connecting…")
 	}
-}
-
-func closeSession(s SQLSession) tea.Cmd {
-	if s == nil {
-		return nil
-	}
-	return func() tea.Msg { s.Close(); return nil }
 }
 
 // Update handles the pane's messages (keys come through key).
@@ -331,7 +351,8 @@ func (p *sqlPane) Update(msg tea.Msg) tea.Cmd {
 	case sqlConnectedMsg:
 		if msg.gen != p.gen {
 			if msg.sess != nil {
-				return closeSession(msg.sess)
+				s := msg.sess
+				return func() tea.Msg { s.Close(); return nil } // a newer dial won
 			}
 			return nil
 		}
@@ -370,15 +391,20 @@ func (p *sqlPane) Update(msg tea.Msg) tea.Cmd {
 		if msg.gen != p.gen {
 			return nil
 		}
-		p.running = ""
+		// The session ends the transaction whatever the outcome (a failed
+		// COMMIT is rolled back), so the pane does too.
+		p.running, p.inTx, p.queue = "", false, nil
 		if msg.err != nil {
-			p.setMessage("transaction: "+msg.err.Error(), true)
+			p.setMessage(msg.err.Error(), true)
 			if errors.Is(msg.err, dbops.ErrConnectionLost) {
-				return p.lost("connection lost")
+				why := "the connection was lost during ROLLBACK (the server rolls back)"
+				if msg.commit {
+					why = "the connection was lost during COMMIT: whether it committed is unknown, check the data"
+				}
+				return p.lost(why)
 			}
 			return nil
 		}
-		p.inTx = false
 		if msg.commit {
 			p.setMessage("committed: "+abbreviateSQL(p.inTxStmt, 60), false)
 		} else {
@@ -386,15 +412,19 @@ func (p *sqlPane) Update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(p.loadCatalog(), p.next())
 	case sqlCatalogMsg:
-		if msg.gen == p.gen {
+		// A catalog read before a USE must not replace the newer one.
+		if msg.gen == p.gen && msg.cat.Database == p.database {
 			p.schema.set(msg.cat, msg.err)
 		}
 	case sqlExportProgressMsg:
-		if p.export != nil {
-			p.export.progress = msg.p
+		if p.export != nil && msg.gen == p.gen {
+			p.export.path, p.export.progress = msg.path, msg.p
 		}
 	case sqlExportDoneMsg:
-		if p.export != nil {
+		if msg.gen != p.gen {
+			return nil // the connection it ran on is gone, and was reported
+		}
+		if !msg.shown {
 			p.export, p.running = nil, ""
 		}
 		switch {
@@ -407,11 +437,11 @@ func (p *sqlPane) Update(msg tea.Msg) tea.Cmd {
 			p.setMessage(fmt.Sprintf("exported %d rows (%s) to %s in %s", msg.p.Rows, humanBytes(msg.p.Bytes), msg.path, msg.p.Elapsed.Round(time.Millisecond)), false)
 		}
 	case sqlCancelDoneMsg:
-		if msg.err != nil {
+		if msg.err != nil && msg.gen == p.gen {
 			p.setMessage(msg.err.Error(), true)
 		}
 	case sqlConfirmedMsg:
-		return p.exec(msg.stmt, true)
+		return p.execAs(msg.stmt, true, msg.asWrite)
 	case sqlDeclinedMsg:
 		p.queue = nil
 		p.setMessage("not run", false)

@@ -88,6 +88,10 @@ func (s *fakeSession) RunConfirmed(ctx context.Context, stmt string, limit int) 
 	s.f.log("confirmed " + stmt)
 	return dbops.Result{Affected: 3}, nil
 }
+func (s *fakeSession) RunWrite(ctx context.Context, stmt string, limit int) (dbops.Result, error) {
+	s.f.log("write " + stmt)
+	return dbops.Result{Affected: 1}, nil
+}
 func (s *fakeSession) Commit(context.Context) error   { s.f.log("commit"); return nil }
 func (s *fakeSession) Rollback(context.Context) error { s.f.log("rollback"); return nil }
 func (s *fakeSession) Cancel(context.Context) error {
@@ -445,14 +449,14 @@ func TestCompletionSchemaBrowserAndExport(t *testing.T) {
 		t.Fatalf("table detail missing:\n%s", out)
 	}
 	press(a, "s")
-	if v := a.sql.editor.Value(); v != "SELECT * FROM users LIMIT 100;" || a.sql.focus != focusEditor {
+	if v := a.sql.editor.Value(); v != "SELECT * FROM `users` LIMIT 100;" || a.sql.focus != focusEditor {
 		t.Fatalf("s inserted %q", v)
 	}
 	// Export the query behind the results.
 	drain(t, a, send(a, ctrl('r')))
 	drain(t, a, send(a, ctrl('s')))
 	drain(t, a, press(a, "c"))
-	if !contains(f.called(), "export csv SELECT * FROM users LIMIT 100") || f.export.String() != "n\n1\n" {
+	if !contains(f.called(), "export csv SELECT * FROM `users` LIMIT 100") || f.export.String() != "n\n1\n" {
 		t.Fatalf("export: %v %q", f.called(), f.export.String())
 	}
 	if !strings.Contains(screen(a), "exported 1 rows") {
@@ -472,7 +476,7 @@ func TestCompletionSchemaBrowserAndExport(t *testing.T) {
 		t.Fatalf("databases not listed:\n%s", screen(a))
 	}
 	drain(t, a, press(a, "enter"))
-	if c := f.called(); !contains(c, "run USE tts") {
+	if c := f.called(); !contains(c, "run USE `tts`") {
 		t.Fatalf("enter on a database: %v", c)
 	}
 	// F1 shows the pane's keys even from the editor.
@@ -506,5 +510,78 @@ func TestSQLPaneFitsTheScreen(t *testing.T) {
 				t.Fatalf("%dx%d: line %d is %d wide: %q", size[0], size[1], i, w, l)
 			}
 		}
+	}
+}
+
+func TestTinyScreensWhileRunningDoNotPanic(t *testing.T) {
+	for _, size := range [][2]int{{20, 5}, {1, 1}, {10, 0}, {0, 0}} {
+		f := &fakeSQL{}
+		a := New(&fakeBackend{state: sampleState()}, Options{NoColor: true, SQL: f, Send: func(tea.Msg) {}})
+		a.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		drain(t, a, press(a, "m"))
+		f.block = make(chan struct{})
+		typeText(a, "SELECT SLEEP(60)")
+		run := send(a, ctrl('r'))
+		a.render()
+		a.sql.grid.set(dbops.Result{Columns: []string{"a"}, Binary: []bool{false}, Rows: [][]dbops.Cell{{{Null: true}}}}, presentResult(dbops.Result{Columns: []string{"a"}, Binary: []bool{false}, Rows: [][]dbops.Cell{{{Null: true}}}}))
+		a.render()
+		close(f.block)
+		if run != nil {
+			run()
+		}
+	}
+}
+
+func TestGuardsWhileAStatementRuns(t *testing.T) {
+	a, f := newSQLApp(t, 120, 40)
+	f.block = make(chan struct{})
+	a.sql.editor.SetValue("SELECT SLEEP(60); SELECT 2")
+	a.sql.editor.MoveToBegin()
+	run := send(a, ctrl('g'))
+	// No user switch in the middle of a statement.
+	if cmd := send(a, ctrl('t')); cmd != nil || len(a.dialogs) != 0 || !strings.Contains(screen(a), "wait for the running statement") {
+		t.Fatalf("ctrl+t while running:\n%s", screen(a))
+	}
+	// Cancel drops the rest of the run-all, so the kill cannot hit it.
+	drain(t, a, send(a, ctrl('c')))
+	a.Update(run())
+	for _, c := range f.called() {
+		if c == "run SELECT 2" {
+			t.Fatal("run-all went on after a cancel")
+		}
+	}
+}
+
+func TestAQueryThatWritesIsOfferedAsAWrite(t *testing.T) {
+	a, f := newSQLApp(t, 120, 40)
+	f.runErr = fmt.Errorf("%w: Cannot execute statement in a READ ONLY transaction", dbops.ErrWritesInReadOnly)
+	typeText(a, "SELECT NEXTVAL(s)")
+	drain(t, a, send(a, ctrl('r')))
+	if !strings.Contains(screen(a), "reads like a query") {
+		t.Fatalf("no offer:\n%s", screen(a))
+	}
+	f.runErr = nil
+	drain(t, a, press(a, "y"))
+	if c := f.called(); !contains(c, "write SELECT NEXTVAL(s)") || !a.sql.inTx {
+		t.Fatalf("not run as a write: %v", c)
+	}
+	drain(t, a, press(a, "r"))
+	if a.sql.inTx {
+		t.Fatal("rollback did not end it")
+	}
+}
+
+func TestStaleRepliesAreDropped(t *testing.T) {
+	a, _ := newSQLApp(t, 120, 40)
+	// A catalog of another database (read before a USE) does not replace
+	// the current one.
+	a.Update(sqlCatalogMsg{gen: a.sql.gen, cat: dbops.Catalog{Database: "other", Tables: []dbops.Table{{Name: "ghost"}}}})
+	if strings.Contains(screen(a), "ghost") {
+		t.Fatal("a stale catalog replaced the current one")
+	}
+	// An export reply from a dropped connection changes nothing.
+	a.Update(sqlExportDoneMsg{gen: a.sql.gen - 1, err: fmt.Errorf("%w: gone", dbops.ErrConnectionLost)})
+	if a.sql.state != connUp {
+		t.Fatal("a stale export reply tore down the session")
 	}
 }

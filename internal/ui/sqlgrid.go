@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -223,8 +222,6 @@ func (g *resultGrid) detailLines(st *Styles, width int) []string {
 			info = " (SQL NULL)"
 		case len(c.Bytes) == 0:
 			info = " (empty string)"
-		case c.Cut > 0:
-			info = fmt.Sprintf(" (the first %s of %s: memory is bounded; export the query to get it whole)", humanBytes(int64(len(c.Bytes))), humanBytes(int64(c.Cut)))
 		case len(c.Bytes) > 1024:
 			info = " (" + humanBytes(int64(len(c.Bytes))) + ")"
 		}
@@ -238,11 +235,8 @@ func (g *resultGrid) detailLines(st *Styles, width int) []string {
 		if !g.res.Binary[i] && utf8.Valid(c.Bytes) {
 			pieces = bytes.Split(c.Bytes, []byte("\n"))
 		}
-		for j, p := range pieces {
+		for _, p := range pieces {
 			cell := dbops.Cell{Bytes: p}
-			if j == len(pieces)-1 {
-				cell.Cut = c.Cut
-			}
 			if len(p) == 0 {
 				out = append(out, "")
 				continue

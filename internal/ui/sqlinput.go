@@ -31,8 +31,8 @@ func (p *sqlPane) key(msg tea.KeyPressMsg) (cmd tea.Cmd, leave bool) {
 	case key.Matches(msg, k.Export):
 		return p.askExport(), false
 	case key.Matches(msg, k.Root):
-		if p.inTx {
-			p.setMessage("commit or roll back first", true)
+		if p.inTx || p.running != "" || p.export != nil {
+			p.setMessage("wait for the running statement (ctrl+c cancels it) before switching user", true)
 			return nil, false
 		}
 		if p.root {
@@ -168,18 +168,8 @@ func (p *sqlPane) schemaKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// quoteIdent backquotes a name when it is not a plain identifier.
+// quoteIdent backquotes a name, always: a table may be called order.
 func quoteIdent(s string) string {
-	plain := s != ""
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			plain = false
-		}
-	}
-	if plain && !(s[0] >= '0' && s[0] <= '9') {
-		return s
-	}
 	return "`" + strings.ReplaceAll(s, "`", "``") + "`"
 }
 

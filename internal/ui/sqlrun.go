@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -86,7 +87,11 @@ func (p *sqlPane) next() tea.Cmd {
 
 // exec runs one statement, asking first when it writes, changes schema or
 // administers (unless confirmed already).
-func (p *sqlPane) exec(stmt string, confirmed bool) tea.Cmd {
+func (p *sqlPane) exec(stmt string, confirmed bool) tea.Cmd { return p.execAs(stmt, confirmed, false) }
+
+// execAs runs a statement; asWrite runs a confirmed statement as a write
+// whatever its class (one that read like a query but wrote).
+func (p *sqlPane) execAs(stmt string, confirmed, asWrite bool) tea.Cmd {
 	if p.sess == nil {
 		p.setMessage("not connected: "+p.note, true)
 		return nil
@@ -110,14 +115,17 @@ func (p *sqlPane) exec(stmt string, confirmed bool) tea.Cmd {
 		ctx := context.Background()
 		var res dbops.Result
 		var err error
-		if confirmed {
+		switch {
+		case asWrite:
+			res, err = s.RunWrite(ctx, stmt, limit)
+		case confirmed:
 			res, err = s.RunConfirmed(ctx, stmt, limit)
-		} else {
+		default:
 			res, err = s.Run(ctx, stmt, limit)
 		}
 		// Read here, on the goroutine that ran the statement: the session
 		// is not safe to read from the UI while another statement runs.
-		return sqlResultMsg{gen: gen, stmt: stmt, res: res, err: err, tx: confirmed && cl == dbops.Write && err == nil,
+		return sqlResultMsg{gen: gen, stmt: stmt, res: res, err: err, tx: (asWrite || confirmed && cl == dbops.Write) && err == nil,
 			database: s.Database(), grid: presentResult(res)}
 	}
 }
@@ -152,6 +160,7 @@ func confirmText(cl dbops.Class, stmt string) string {
 
 // abbreviateSQL puts a statement on one line of at most n characters.
 func abbreviateSQL(s string, n int) string {
+	n = max(n, 1)
 	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > n {
 		return string(r[:n]) + "…"
@@ -170,6 +179,10 @@ func (p *sqlPane) result(msg sqlResultMsg) tea.Cmd {
 			return p.lost("the connection was lost")
 		case errors.Is(msg.err, dbops.ErrCancelled):
 			p.setMessage(fmt.Sprintf("cancelled after %s: %v", took, msg.err), true)
+		case errors.Is(msg.err, dbops.ErrWritesInReadOnly):
+			p.setMessage(msg.err.Error(), true)
+			p.push(&confirmDialog{text: fmt.Sprintf("This statement writes, although it reads like a query\n(a sequence, or a function with side effects):\n\n  %s\n\nRun it as a write, in a transaction you then commit or roll back?", abbreviateSQL(msg.stmt, 70)),
+				onYes: msgAction{sqlConfirmedMsg{stmt: msg.stmt, asWrite: true}}, onNo: msgAction{sqlDeclinedMsg{}}})
 		default:
 			p.setMessage(fmt.Sprintf("error: %v", msg.err), true)
 		}
@@ -188,7 +201,10 @@ func (p *sqlPane) result(msg sqlResultMsg) tea.Cmd {
 		p.grid.set(r, msg.grid)
 		p.resultOf = msg.stmt
 		more := ""
-		if r.More {
+		switch {
+		case r.Budget:
+			more = fmt.Sprintf(" (more exist: reading stopped at the %s memory budget; ctrl+s exports all)", humanBytes(dbops.ResultBudget))
+		case r.More:
 			more = fmt.Sprintf(" (more exist: the first %d are shown; ctrl+s exports all)", p.limit)
 		}
 		p.setMessage(fmt.Sprintf("%d row(s)%s in %s%s", len(r.Rows), more, r.Elapsed.Round(100*time.Microsecond), warn), false)
@@ -210,6 +226,7 @@ func (p *sqlPane) result(msg sqlResultMsg) tea.Cmd {
 
 func (p *sqlPane) endTx(commit bool) tea.Cmd {
 	if p.sess == nil || !p.inTx {
+		p.setMessage("no transaction is open any more: "+firstNonEmpty(p.note, "it ended with the connection"), true)
 		return nil
 	}
 	s, gen := p.sess, p.gen
@@ -230,24 +247,21 @@ func (p *sqlPane) endTx(commit bool) tea.Cmd {
 	}
 }
 
-// cancel stops the running statement or export for real (KILL QUERY).
+// cancel stops the running statement or export for real: KILL QUERY from
+// a second connection. The rest of a run-all is dropped at once, so a kill
+// that lands as the statement ends cannot stop the next one instead.
 func (p *sqlPane) cancel() tea.Cmd {
-	if p.export != nil {
-		p.export.cancel()
-		p.setMessage("cancelling the export…", false)
-	}
+	p.queue = nil
 	if p.running == "" || p.sess == nil {
-		if p.export == nil {
-			p.setMessage("nothing is running", false)
-		}
+		p.setMessage("nothing is running", false)
 		return nil
 	}
 	p.setMessage("cancelling…", false)
-	s := p.sess
+	s, gen := p.sess, p.gen
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return sqlCancelDoneMsg{err: s.Cancel(ctx)}
+		return sqlCancelDoneMsg{gen: gen, err: s.Cancel(ctx)}
 	}
 }
 
@@ -268,17 +282,43 @@ func (p *sqlPane) askExport() tea.Cmd {
 	return nil
 }
 
+// exportFile is what CreateExport returns; Abort removes a partial file.
+type exportFile interface {
+	io.WriteCloser
+	Abort() error
+}
+
+// finishExport closes the file, or removes it when the export failed: a
+// partial export looks like a whole one.
+func finishExport(w io.WriteCloser, path string, err error) error {
+	if err != nil {
+		if a, ok := w.(exportFile); ok {
+			a.Abort()
+			return fmt.Errorf("%w (the partial file was removed)", err)
+		}
+		w.Close()
+		return err
+	}
+	if cerr := w.Close(); cerr != nil {
+		return fmt.Errorf("close %s: %w", path, cerr)
+	}
+	return nil
+}
+
 // exportShown writes the rows in the grid (already in memory) to a file.
 func (p *sqlPane) exportShown(f dbops.Format) tea.Cmd {
-	w, path, err := p.conn.CreateExport(f)
-	if err != nil {
-		p.setMessage("export: "+err.Error(), true)
+	if p.export != nil {
+		p.setMessage("an export is running", true)
 		return nil
 	}
-	res := p.grid.res // never modified once set: safe to read elsewhere
-	p.setMessage("writing "+path+"…", false)
+	res, conn, gen := p.grid.res, p.conn, p.gen // res is never modified once set
+	p.setMessage("writing the rows shown…", false)
 	return func() tea.Msg {
 		start := time.Now()
+		w, path, err := conn.CreateExport(f)
+		if err != nil {
+			return sqlExportDoneMsg{gen: gen, shown: true, err: err}
+		}
 		var pr dbops.ExportProgress
 		rw, err := dbops.NewRowWriter(w, f, res.Columns, res.Binary)
 		for i := 0; err == nil && i < len(res.Rows); i++ {
@@ -289,47 +329,36 @@ func (p *sqlPane) exportShown(f dbops.Format) tea.Cmd {
 		if err == nil {
 			err = rw.Flush()
 		}
-		if cerr := w.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
+		err = finishExport(w, path, err)
 		if rw != nil {
 			pr.Bytes = rw.Bytes
 		}
 		pr.Elapsed = time.Since(start)
-		return sqlExportDoneMsg{path: path, p: pr, err: err}
+		return sqlExportDoneMsg{gen: gen, shown: true, path: path, p: pr, err: err}
 	}
 }
 
 // startExport streams the whole query behind the results to a new file,
-// with progress; nothing of it is kept in memory.
+// with progress; nothing of it is kept in memory. ctrl+c stops it with
+// KILL QUERY like any statement (cancelling a context instead would make
+// the driver drop the pinned connection).
 func (p *sqlPane) startExport(f dbops.Format) tea.Cmd {
 	if !p.ready() {
 		return nil
 	}
-	w, path, err := p.conn.CreateExport(f)
-	if err != nil {
-		p.setMessage("export: "+err.Error(), true)
-		return nil
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	p.export = &exportState{path: path, cancel: cancel}
+	p.export = &exportState{}
 	p.running, p.started = "export", time.Now()
-	p.setMessage("exporting to "+path+"…", false)
-	s, stmt, send := p.sess, p.resultOf, p.send
+	p.setMessage("exporting…", false)
+	s, stmt, send, conn, gen := p.sess, p.resultOf, p.send, p.conn, p.gen
 	return func() tea.Msg {
-		defer cancel()
-		// Cancelling the context alone would leave the server producing
-		// rows: kill the query on it as well.
-		stop := context.AfterFunc(ctx, func() {
-			cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer ccancel()
-			s.Cancel(cctx)
-		})
-		defer stop()
-		pr, err := s.Export(ctx, stmt, f, w, func(pr dbops.ExportProgress) { send(sqlExportProgressMsg{p: pr}) })
-		if cerr := w.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("close %s: %w", path, cerr)
+		w, path, err := conn.CreateExport(f)
+		if err != nil {
+			return sqlExportDoneMsg{gen: gen, err: err}
 		}
-		return sqlExportDoneMsg{path: path, p: pr, err: err}
+		send(sqlExportProgressMsg{gen: gen, path: path})
+		pr, err := s.Export(context.Background(), stmt, f, w, func(pr dbops.ExportProgress) {
+			send(sqlExportProgressMsg{gen: gen, path: path, p: pr})
+		})
+		return sqlExportDoneMsg{gen: gen, path: path, p: pr, err: finishExport(w, path, err)}
 	}
 }

@@ -94,6 +94,9 @@ func (p *sqlPane) View() string {
 	case p.export != nil:
 		pr := p.export.progress
 		main = append(main, st.Accent.Render(pad(fmt.Sprintf("exporting to %s: %d rows, %s · ctrl+c stops", p.export.path, pr.Rows, humanBytes(pr.Bytes)), mw)))
+	case p.running != "" && p.msgBad:
+		// A key refused while the statement runs says why.
+		main = append(main, st.Bad.Render(pad(p.message+" · running: "+abbreviateSQL(p.running, 40), mw)))
 	case p.running != "":
 		main = append(main, st.Warn.Render(pad("running: "+abbreviateSQL(p.running, mw-30)+" · ctrl+c cancels", mw)))
 	case p.msgBad:
