@@ -286,3 +286,30 @@ func TestExportOutlastsTheTimeLimit(t *testing.T) {
 		t.Fatalf("the limit is not back after the export: %v", err)
 	}
 }
+
+// TestCancelledExportKeepsTheSession: an export stopped with Cancel (KILL
+// QUERY) ends with ErrCancelled and the pinned connection stays usable.
+func TestCancelledExportKeepsTheSession(t *testing.T) {
+	s := open(t, endpoint(t), SessionOptions{})
+	done := make(chan error, 1)
+	var rows lineCounter
+	go func() {
+		_, err := s.Export(context.Background(), "SELECT seq, SLEEP(0.01) FROM seq_1_to_2000", CSV, &rows, nil)
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	if err := s.Cancel(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrCancelled) {
+			t.Fatalf("export after cancel: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the export did not stop")
+	}
+	if r := must(t, s, "SELECT 3 AS three"); string(r.Rows[0][0].Bytes) != "3" {
+		t.Fatal("the session is not usable after a cancelled export")
+	}
+}
