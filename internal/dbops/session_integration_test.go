@@ -87,7 +87,7 @@ func TestCancelKillsTheQueryOnTheServer(t *testing.T) {
 	}()
 	running := func() bool {
 		var n int
-		admin.QueryRow("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND = 'Query'", s.ConnectionID()).Scan(&n)
+		admin.QueryRow("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND = 'Query' AND INFO LIKE 'SELECT SLEEP(60)%'", s.ConnectionID()).Scan(&n)
 		return n == 1
 	}
 	for !running() {
@@ -110,11 +110,13 @@ func TestCancelKillsTheQueryOnTheServer(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("the statement did not stop within 2 s of cancelling")
 	}
-	if running() {
-		t.Fatal("the processlist still shows the statement")
-	}
-	if took := time.Since(cancelled); took > 2*time.Second {
-		t.Fatalf("cancel took %s", took)
+	// The server may take a moment to tidy up the killed thread; the bar
+	// is that the statement is gone within 2 s of cancelling.
+	for running() {
+		if time.Since(cancelled) > 2*time.Second {
+			t.Fatal("the processlist still shows the statement 2 s after cancelling")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if r := must(t, s, "SELECT 1"); string(r.Rows[0][0].Bytes) != "1" {
 		t.Fatal("the session is not usable after a cancel")
