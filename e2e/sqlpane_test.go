@@ -209,3 +209,51 @@ secrets:
 		t.Fatalf("root from its secret: %s", out)
 	}
 }
+
+// TestSQLExplainsAVolumeWithOlderPasswords: .env re-created after the
+// database volume was initialised (the volume keeps the old passwords) is
+// reported with its likely cause instead of a bare "access denied".
+func TestSQLExplainsAVolumeWithOlderPasswords(t *testing.T) {
+	if !enabled() {
+		t.Skip("end-to-end tests run with TTSUI_E2E=1 (make test sets it)")
+	}
+	dir := t.TempDir()
+	compose := fmt.Sprintf(`services:
+  db:
+    image: %s
+    labels: {ttsui.role: db}
+    environment:
+      MYSQL_ROOT_PASSWORD: ${MYSQL_ROOT_PASSWORD}
+      MYSQL_DATABASE: ${MYSQL_DATABASE}
+      MYSQL_USER: ${MYSQL_USER}
+      MYSQL_PASSWORD: ${MYSQL_PASSWORD}
+    ports: ["127.0.0.1::3306"]
+    volumes: [data:/var/lib/mysql]
+volumes:
+  data: {}
+`, envOr("DB_IMAGE", "ttsui-local/mariadb:10.11"))
+	if err := os.WriteFile(filepath.Join(dir, "docker-compose.yaml"), []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := &project{dir: dir, name: fmt.Sprintf("ttsui-e2e-oldpw-%d", os.Getpid()), envFile: filepath.Join(dir, ".env")}
+	t.Cleanup(func() { p.run(t, nil, "down", "-v") })
+	p.must(t, "up")
+	waitUntil(t, 90*time.Second, "the first password works", func() bool {
+		_, _, err := p.run(t, nil, "sql", "-e", "SELECT 1")
+		return err == nil
+	})
+	// The stack goes down keeping its volume; .env is lost and re-created.
+	p.must(t, "down")
+	if err := os.Remove(p.envFile); err != nil {
+		t.Fatal(err)
+	}
+	p.must(t, "up")
+	var errOut string
+	waitUntil(t, 90*time.Second, "the server answering with the new env", func() bool {
+		_, errOut, _ = p.run(t, nil, "sql", "-e", "SELECT 1")
+		return strings.Contains(errOut, "ccess denied")
+	})
+	if !strings.Contains(errOut, "the volume still holds the old passwords") {
+		t.Fatalf("no explanation: %s", errOut)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -60,11 +61,7 @@ nothing runs unless --write is given.`,
 			if err := s.Refresh(cmd.Context()); err != nil {
 				return err
 			}
-			ep, err := dbEndpoint(cmd.Context(), s, root)
-			if err != nil {
-				return err
-			}
-			sess, err := dbops.OpenSession(cmd.Context(), ep, dbops.SessionOptions{Writable: write, StatementTimeout: timeout})
+			sess, _, err := openDatabase(cmd.Context(), s, root, dbops.SessionOptions{Writable: write, StatementTimeout: timeout})
 			if err != nil {
 				return err
 			}
@@ -100,14 +97,22 @@ nothing runs unless --write is given.`,
 	return c
 }
 
-// dbEndpoint finds the database the way the SQL pane does: the db-role
-// container's published 3306 and the stack's credentials.
-func dbEndpoint(ctx context.Context, s *dockerops.Stack, root bool) (dbops.Endpoint, error) {
+// openDatabase finds the database the way the SQL pane does (the db-role
+// container's published 3306 and the stack's credentials) and opens a
+// session on it.
+func openDatabase(ctx context.Context, s *dockerops.Stack, root bool, opt dbops.SessionOptions) (*dbops.Session, dockerops.DatabaseLogin, error) {
 	l, err := s.DatabaseLogin(ctx, root)
 	if err != nil {
-		return dbops.Endpoint{}, err
+		return nil, l, err
 	}
-	return dbops.Endpoint{Host: l.Host, Port: l.Port, User: l.User, Password: l.Password, Database: l.Database}, nil
+	ep := dbops.Endpoint{Host: l.Host, Port: l.Port, User: l.User, Password: l.Password, Database: l.Database}
+	sess, err := dbops.OpenSession(ctx, ep, opt)
+	if errors.Is(err, dbops.ErrAccessDenied) {
+		// The usual cause: .env was re-created after the volume was first
+		// initialised, and the database keeps the passwords of that time.
+		err = fmt.Errorf("%w\n(the password came from %s; if .env was re-created after the database volume was first set up, the volume still holds the old passwords: restore the old .env, or purge the volume to start afresh)", err, l.Source)
+	}
+	return sess, l, err
 }
 
 func abbreviate(s string, n int) string {

@@ -23,12 +23,7 @@ type sqlConnector struct {
 }
 
 func (c *sqlConnector) Connect(ctx context.Context, root bool) (ui.SQLSession, ui.SQLInfo, error) {
-	l, err := c.stack.DatabaseLogin(ctx, root)
-	if err != nil {
-		return nil, ui.SQLInfo{}, err
-	}
-	ep := dbops.Endpoint{Host: l.Host, Port: l.Port, User: l.User, Password: l.Password, Database: l.Database}
-	s, err := dbops.OpenSession(ctx, ep, dbops.SessionOptions{StatementTimeout: c.timeout})
+	s, l, err := openDatabase(ctx, c.stack, root, dbops.SessionOptions{StatementTimeout: c.timeout})
 	if err != nil {
 		return nil, ui.SQLInfo{}, err
 	}

@@ -313,3 +313,11 @@ func TestCancelledExportKeepsTheSession(t *testing.T) {
 		t.Fatal("the session is not usable after a cancelled export")
 	}
 }
+
+func TestWrongPasswordIsAccessDenied(t *testing.T) {
+	ep := endpoint(t)
+	ep.Password += "-wrong"
+	if _, err := OpenSession(context.Background(), ep, SessionOptions{}); !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("a wrong password: %v", err)
+	}
+}

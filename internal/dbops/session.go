@@ -94,6 +94,10 @@ func OpenSession(ctx context.Context, ep Endpoint, opt SessionOptions) (*Session
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()
+		var me *mysql.MySQLError
+		if errors.As(err, &me) && me.Number == 1045 {
+			err = fmt.Errorf("%w: %s", ErrAccessDenied, me.Message)
+		}
 		return nil, fmt.Errorf("connect to %s:%d as %s: %w", ep.Host, ep.Port, ep.User, err)
 	}
 	s := &Session{db: db, conn: conn, ep: ep, readOnly: !opt.Writable, timeout: opt.StatementTimeout, budget: ResultBudget}
@@ -180,6 +184,9 @@ type Result struct {
 // ErrCancelled says a statement was stopped by Cancel (or the server's time
 // limit).
 var ErrCancelled = errors.New("statement cancelled")
+
+// ErrAccessDenied says the server refused the user or password.
+var ErrAccessDenied = errors.New("access denied")
 
 // ErrWritesInReadOnly says a statement wrote although it was classified as
 // a read; RunWrite runs it once the user confirms.
