@@ -156,28 +156,15 @@ func TestSQLCredentialsFromSecretFiles(t *testing.T) {
 	if !enabled() {
 		t.Skip("end-to-end tests run with TTSUI_E2E=1 (make test sets it)")
 	}
-	dir := t.TempDir()
-	compose := fmt.Sprintf(`services:
-  db:
-    image: %s
-    labels: {ttsui.role: db}
-    environment:
+	p := dbProject(t, "secrets", `
       MYSQL_ROOT_PASSWORD_FILE: /run/secrets/root_pw
       MYSQL_DATABASE: secretdb
       MYSQL_USER: secretuser
       MYSQL_PASSWORD_FILE: /run/secrets/app_pw
     secrets: [root_pw, app_pw]
-    ports: ["127.0.0.1::3306"]
 secrets:
   root_pw: {file: ./root_pw.txt}
-  app_pw: {file: ./app_pw.txt}
-`, envOr("DB_IMAGE", "ttsui-local/mariadb:10.11"))
-	for name, body := range map[string]string{"docker-compose.yaml": compose, "root_pw.txt": "root-from-secret\n", "app_pw.txt": "app-from-secret\n"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p := &project{dir: dir, name: fmt.Sprintf("ttsui-e2e-secrets-%d", os.Getpid()), envFile: filepath.Join(dir, ".env")}
+  app_pw: {file: ./app_pw.txt}`, map[string]string{"root_pw.txt": "root-from-secret\n", "app_pw.txt": "app-from-secret\n"})
 	ctx := context.Background()
 	st, err := dockerops.Open(ctx, dockerops.Options{Dir: p.dir, Project: p.name, EnvFile: p.envFile, CreateEnv: true})
 	if err != nil {
@@ -217,25 +204,14 @@ func TestSQLExplainsAVolumeWithOlderPasswords(t *testing.T) {
 	if !enabled() {
 		t.Skip("end-to-end tests run with TTSUI_E2E=1 (make test sets it)")
 	}
-	dir := t.TempDir()
-	compose := fmt.Sprintf(`services:
-  db:
-    image: %s
-    labels: {ttsui.role: db}
-    environment:
+	p := dbProject(t, "oldpw", `
       MYSQL_ROOT_PASSWORD: ${MYSQL_ROOT_PASSWORD}
       MYSQL_DATABASE: ${MYSQL_DATABASE}
       MYSQL_USER: ${MYSQL_USER}
       MYSQL_PASSWORD: ${MYSQL_PASSWORD}
-    ports: ["127.0.0.1::3306"]
     volumes: [data:/var/lib/mysql]
 volumes:
-  data: {}
-`, envOr("DB_IMAGE", "ttsui-local/mariadb:10.11"))
-	if err := os.WriteFile(filepath.Join(dir, "docker-compose.yaml"), []byte(compose), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := &project{dir: dir, name: fmt.Sprintf("ttsui-e2e-oldpw-%d", os.Getpid()), envFile: filepath.Join(dir, ".env")}
+  data: {}`, map[string]string{})
 	t.Cleanup(func() { p.run(t, nil, "down", "-v") })
 	p.must(t, "up")
 	waitUntil(t, 90*time.Second, "the first password works", func() bool {
@@ -256,4 +232,20 @@ volumes:
 	if !strings.Contains(errOut, "the volume still holds the old passwords") {
 		t.Fatalf("no explanation: %s", errOut)
 	}
+}
+
+// dbProject writes a one-service compose project: the local MariaDB image
+// as the db role, published on loopback, with the given environment (and
+// whatever YAML follows it) and extra files.
+func dbProject(t *testing.T, kind, environment string, files map[string]string) *project {
+	t.Helper()
+	dir := t.TempDir()
+	files["docker-compose.yaml"] = fmt.Sprintf("services:\n  db:\n    image: %s\n    labels: {ttsui.role: db}\n    ports: [\"127.0.0.1::3306\"]\n    environment:%s\n",
+		envOr("DB_IMAGE", "ttsui-local/mariadb:10.11"), environment)
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &project{dir: dir, name: fmt.Sprintf("ttsui-e2e-%s-%d", kind, os.Getpid()), envFile: filepath.Join(dir, ".env")}
 }
