@@ -58,3 +58,17 @@ func TestCredentialsResolveInImageOrder(t *testing.T) {
 		t.Fatalf("no credentials anywhere: %v", err)
 	}
 }
+
+func TestPullFailuresSayWhatToDo(t *testing.T) {
+	pull := errors.New(`Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.0.0.1:53: no such host`)
+	if err := explainPull(pull); !errors.Is(err, pull) || !strings.Contains(err.Error(), "GO_IMAGE=ttsui-local/go:1.26") {
+		t.Fatalf("pull failure: %v", err)
+	}
+	other := errors.New("service web: port already allocated")
+	if err := explainPull(other); err != other {
+		t.Fatalf("an unrelated error was dressed up: %v", err)
+	}
+	if explainPull(nil) != nil {
+		t.Fatal("nil")
+	}
+}

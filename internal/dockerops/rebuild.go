@@ -30,7 +30,7 @@ func (s *Stack) Rebuild(ctx context.Context, services []string, p Progress) erro
 		}
 	}
 	if err := s.svc.Build(ctx, s.project, api.BuildOptions{Services: services}); err != nil {
-		return fmt.Errorf("rebuild %v: build: %w", services, err)
+		return fmt.Errorf("rebuild %v: build: %w", services, explainPull(err))
 	}
 	// Recreate only what was rebuilt; the rest stays as it is.
 	selected, err := s.project.WithSelectedServices(services)

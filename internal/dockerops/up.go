@@ -22,7 +22,7 @@ func (s *Stack) Up(ctx context.Context, p Progress) error {
 	})
 	s.Refresh(context.WithoutCancel(ctx))
 	if err != nil {
-		return fmt.Errorf("up %s: %w", s.project.Name, err)
+		return fmt.Errorf("up %s: %w", s.project.Name, explainPull(err))
 	}
 	return nil
 }
