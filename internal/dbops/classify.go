@@ -1,6 +1,7 @@
 package dbops
 
 import (
+	"regexp"
 	"strings"
 )
 
@@ -37,14 +38,25 @@ type token struct {
 // skipped (a string becomes the placeholder word "'"); the inside of an
 // executable comment /*!NNNNN ... */ is lexed as code, because the server
 // runs it.
-func tokens(s string) []token {
+func tokens(s string) []token { return lex(s, true) }
+
+// lex is tokens with a choice for executable comments: as code (what a
+// server new enough runs) or as comments (what an older one, or the other
+// brand, skips). Callers that decide safety look at both readings.
+func lex(s string, execAsCode bool) []token {
 	var out []token
 	depth := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		case c <= ' ' || c == 0x7f:
 			i++
+		case !execAsCode && (strings.HasPrefix(s[i:], "/*!") || strings.HasPrefix(s[i:], "/*M!")):
+			if j := strings.Index(s[i+2:], "*/"); j >= 0 {
+				i += 2 + j + 2
+			} else {
+				i = len(s)
+			}
 		case strings.HasPrefix(s[i:], "/*!") || strings.HasPrefix(s[i:], "/*M!"):
 			i += strings.IndexByte(s[i:], '!') + 1
 			for i < len(s) && s[i] >= '0' && s[i] <= '9' { // the version
@@ -96,7 +108,11 @@ func isWordByte(c byte) bool {
 // ANALYZE, executable comments and SELECT ... INTO OUTFILE are all seen
 // through.
 func Classify(stmt string) Class {
-	toks := tokens(stmt)
+	// Executable comments read both ways; the stricter reading wins.
+	return max(classifyTokens(lex(stmt, true)), classifyTokens(lex(stmt, false)))
+}
+
+func classifyTokens(toks []token) Class {
 	// Leading parentheses: (SELECT ...) UNION ...
 	for len(toks) > 0 && toks[0].punct == '(' {
 		toks = toks[1:]
@@ -174,7 +190,7 @@ func classifyFrom(toks []token) Class {
 		}
 		return Schema
 	case "GRANT", "REVOKE", "KILL", "FLUSH", "LOCK", "UNLOCK", "SHUTDOWN", "RESTART", "INSTALL", "UNINSTALL",
-		"RESET", "PURGE", "CHANGE", "STOP", "OPTIMIZE", "REPAIR", "CACHE", "BINLOG", "CLONE":
+		"RESET", "PURGE", "CHANGE", "STOP", "OPTIMIZE", "REPAIR", "CACHE", "BINLOG", "CLONE", "BACKUP":
 		return Admin
 	}
 	// PREPARE/EXECUTE run text we cannot see; anything unknown asks.
@@ -216,9 +232,12 @@ func anyWrite(toks []token) Class {
 // setClass: SET of session variables is Session; SET PASSWORD, SET ROLE
 // DEFAULT, SET GLOBAL and SET PERSIST change the server or accounts.
 func setClass(rest []token) Class {
+	if len(rest) > 0 && rest[0].word == "DEFAULT" {
+		return Admin // SET DEFAULT ROLE: an account's setting
+	}
 	for _, t := range rest {
 		switch t.word {
-		case "PASSWORD", "GLOBAL", "PERSIST", "PERSIST_ONLY", "@@GLOBAL", "DEFAULT":
+		case "PASSWORD", "GLOBAL", "PERSIST", "PERSIST_ONLY", "@@GLOBAL":
 			return Admin
 		}
 		if strings.HasPrefix(t.word, "@@GLOBAL.") || strings.HasPrefix(t.word, "@@PERSIST") {
@@ -234,7 +253,10 @@ func setClass(rest []token) Class {
 // transaction is), START TRANSACTION READ WRITE, also inside SET STATEMENT.
 // The pane refuses these: it asks for each write instead.
 func LiftsReadOnly(stmt string) bool {
-	toks := tokens(stmt)
+	return liftsReadOnly(lex(stmt, true)) || liftsReadOnly(lex(stmt, false))
+}
+
+func liftsReadOnly(toks []token) bool {
 	if len(toks) == 0 {
 		return false
 	}
@@ -281,7 +303,18 @@ func liftsIn(toks []token) bool {
 // is never written to history: IDENTIFIED BY/WITH, PASSWORD(...), SET
 // PASSWORD, and the master/source password options of replication.
 func ContainsSecret(stmt string) bool {
-	toks := tokens(stmt)
+	// user:password@ in a connection string (FEDERATED, SPIDER, CONNECT
+	// tables) sits inside a quoted string, which the lexer does not read.
+	if credentialsInURL.MatchString(stmt) {
+		return true
+	}
+	return containsSecret(lex(stmt, true)) || containsSecret(lex(stmt, false))
+}
+
+// credentialsInURL matches scheme://user:password@ anywhere in the text.
+var credentialsInURL = regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://[^/\s:@'"]+:[^@\s'"]*@`)
+
+func containsSecret(toks []token) bool {
 	for i, t := range toks {
 		next := ""
 		if i+1 < len(toks) {
@@ -293,6 +326,10 @@ func ContainsSecret(stmt string) bool {
 		case t.word == "PASSWORD":
 			return true
 		case t.word == "MASTER_PASSWORD" || t.word == "SOURCE_PASSWORD":
+			return true
+		case t.word == "OPTION_LIST" || t.word == "CONNECTION" && i+1 < len(toks) && (toks[i+1].punct == '=' || toks[i+1].word == "'"):
+			// CONNECT tables carry password=... in OPTION_LIST, FEDERATED
+			// ones a URL in CONNECTION.
 			return true
 		}
 	}

@@ -234,6 +234,11 @@ func (s *Session) Export(ctx context.Context, stmt string, f Format, w io.Writer
 			row[i] = Cell{Null: b == nil, Bytes: b}
 		}
 		if err := rw.Write(row); err != nil {
+			// Stop the query on the server: closing the cursor would make
+			// the driver read the rest of it first.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			s.Cancel(cctx)
+			cancel()
 			return p, fmt.Errorf("write the export: %w", err)
 		}
 		p.Rows++

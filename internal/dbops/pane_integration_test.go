@@ -321,3 +321,82 @@ func TestWrongPasswordIsAccessDenied(t *testing.T) {
 		t.Fatalf("a wrong password: %v", err)
 	}
 }
+
+// TestLexerModesStayOff: an sql_mode that changes how quotes read is put
+// back at once, so the classifier and the server read statements alike.
+func TestLexerModesStayOff(t *testing.T) {
+	s := open(t, endpoint(t), SessionOptions{})
+	for _, q := range []string{"SET sql_mode = 'NO_BACKSLASH_ESCAPES'", "SET SESSION sql_mode = 'ANSI'", "SET @@sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')"} {
+		if _, err := s.Run(context.Background(), q, 10); !errors.Is(err, ErrLexerMode) {
+			t.Errorf("%s: %v", q, err)
+		}
+		r := must(t, s, "SELECT @@SESSION.sql_mode")
+		if mode := string(r.Rows[0][0].Bytes); strings.Contains(mode, "ANSI") || strings.Contains(mode, "NO_BACKSLASH") {
+			t.Fatalf("after %s the mode is %s", q, mode)
+		}
+	}
+	must(t, s, "SET sql_mode = 'STRICT_ALL_TABLES'") // others are fine
+}
+
+// TestConfirmedWritesRunToTheEnd: a write returning more rows than the cap
+// is not stopped there, and is not cut short by the interactive time limit.
+func TestConfirmedWritesRunToTheEnd(t *testing.T) {
+	ctx := context.Background()
+	ep := endpoint(t)
+	w := open(t, ep, SessionOptions{Writable: true})
+	must(t, w, "CREATE TABLE r (id INT PRIMARY KEY) SELECT seq AS id FROM seq_1_to_5000")
+	s := open(t, ep, SessionOptions{StatementTimeout: 500 * time.Millisecond})
+	res, err := s.RunConfirmed(ctx, "DELETE FROM r WHERE id <= 3000 RETURNING id", 10)
+	if err != nil || len(res.Rows) != 10 || !res.More || res.Affected != 3000 {
+		t.Fatalf("%v: %d rows shown, more %v, affected %d", err, len(res.Rows), res.More, res.Affected)
+	}
+	if err := s.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := must(t, w, "SELECT COUNT(*) FROM r"); string(r.Rows[0][0].Bytes) != "2000" {
+		t.Fatalf("%s rows left, want 2000", r.Rows[0][0].Bytes)
+	}
+	// Longer than the 0.5 s limit, confirmed: it finishes.
+	if _, err := s.RunConfirmed(ctx, "UPDATE r SET id = id + SLEEP(0.4) * 0 WHERE id <= 3002", 10); err != nil {
+		t.Fatalf("a confirmed write past the time limit: %v", err)
+	}
+	s.Rollback(ctx)
+	if _, err := s.Run(ctx, "SELECT SLEEP(1)", 10); !errors.Is(err, ErrCancelled) {
+		t.Fatalf("the limit is not back for reads: %v", err)
+	}
+}
+
+// TestWritesThatCannotRollBackSaySo: a procedure that commits leaves no
+// transaction to decide on; a rollback over a non-transactional table says
+// some changes stay.
+func TestWritesThatCannotRollBackSaySo(t *testing.T) {
+	ctx := context.Background()
+	ep := endpoint(t)
+	w := open(t, ep, SessionOptions{Writable: true})
+	must(t, w, "CREATE TABLE m (id INT) ENGINE=MyISAM")
+	must(t, w, "CREATE TABLE i (id INT) ENGINE=InnoDB")
+	must(t, w, "CREATE PROCEDURE p() BEGIN INSERT INTO i VALUES (1); COMMIT; END")
+	s := open(t, ep, SessionOptions{})
+	res, err := s.RunConfirmed(ctx, "CALL p()", 10)
+	if err != nil || !res.SelfCommitted || s.InTransaction() {
+		t.Fatalf("CALL of a committing procedure: %v, self-committed %v, in transaction %v", err, res.SelfCommitted, s.InTransaction())
+	}
+	if _, err := s.RunConfirmed(ctx, "INSERT INTO m VALUES (1)", 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rollback(ctx); !errors.Is(err, ErrPartialRollback) {
+		t.Fatalf("rollback over MyISAM: %v", err)
+	}
+	if _, err := s.Run(ctx, "INSERT INTO i VALUES (2)", 10); err == nil {
+		t.Fatal("the session is writable after the transaction")
+	}
+	// DROP DATABASE of the current one is followed.
+	root := mariadbtest.Shared(t).Admin()
+	root.Exec("GRANT ALL ON `" + ep.Database + "`.* TO `" + ep.User + "`@`%`")
+	if _, err := s.RunConfirmed(ctx, "DROP DATABASE `"+ep.Database+"`", 10); err != nil {
+		t.Fatal(err)
+	}
+	if s.Database() != "" {
+		t.Fatalf("current database after dropping it: %q", s.Database())
+	}
+}

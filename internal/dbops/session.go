@@ -108,6 +108,10 @@ func OpenSession(ctx context.Context, ep Endpoint, opt SessionOptions) (*Session
 	}
 	s.MariaDB = strings.Contains(strings.ToLower(s.Server), "mariadb")
 	s.database = dbName.String
+	if _, err := s.setSafeSQLMode(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("set a safe sql_mode: %w", err)
+	}
 	if !opt.Writable {
 		for _, q := range []string{"SET SESSION TRANSACTION READ ONLY", s.timeLimit(opt.StatementTimeout)} {
 			if _, err := conn.ExecContext(ctx, q); err != nil {
@@ -175,10 +179,15 @@ type Result struct {
 	Rows    [][]Cell
 	More    bool // more rows exist than the cap let through
 	// Budget says reading stopped at the byte budget, before the row cap.
-	Budget   bool
-	Affected int64
-	Warnings int64
-	Elapsed  time.Duration
+	Budget bool
+	// SelfCommitted says a confirmed write committed by itself (a
+	// procedure that commits, DDL run through EXECUTE): no transaction is
+	// left to commit or roll back.
+	SelfCommitted bool
+	Affected      int64
+	Warnings      int64
+	Elapsed       time.Duration
+	returned      int64 // rows the statement returned, kept or not
 }
 
 // ErrCancelled says a statement was stopped by Cancel (or the server's time
@@ -213,6 +222,13 @@ func (s *Session) Run(ctx context.Context, stmt string, limit int) (Result, erro
 var ErrLiftsReadOnly = errors.New("this statement would make the session writable; the pane keeps it read-only and asks for each write instead: run the write itself")
 
 func (s *Session) run(ctx context.Context, stmt string, limit int) (Result, error) {
+	return s.runAs(ctx, stmt, limit, false)
+}
+
+// runAs runs one statement. A write is never stopped at the row cap (a
+// DELETE ... RETURNING killed there would be undone on the server while
+// the pane said it ran): its rows past the cap are read and dropped.
+func (s *Session) runAs(ctx context.Context, stmt string, limit int, write bool) (Result, error) {
 	start := time.Now()
 	var res Result
 	if limit <= 0 {
@@ -226,40 +242,67 @@ func (s *Session) run(ctx context.Context, stmt string, limit int) (Result, erro
 		}
 		s.cap = limit + 1
 	}
+	class := Classify(stmt)
 	rows, cols, err := s.query(ctx, stmt)
 	if err != nil {
 		return res, err
 	}
 	defer rows.Close()
 	res.Columns, res.Binary = cols.names, cols.binary
-	if len(cols.names) == 0 {
-		// Not a result set: the driver already ran it; ask for the counts.
-		rows.Close()
-		if err := s.conn.QueryRowContext(ctx, "SELECT ROW_COUNT(), @@warning_count").Scan(&res.Affected, &res.Warnings); err != nil {
-			return res, classifyErr(err)
+	if len(cols.names) > 0 {
+		if err := s.readRows(ctx, rows, len(cols.names), limit, write, &res); err != nil {
+			return res, err
 		}
-		if Classify(stmt) == SessionVar {
-			s.followDatabase(ctx)
-		}
-		res.Elapsed = time.Since(start)
-		return res, nil
 	}
-	raw, ptrs := scanTargets(len(cols.names))
+	rows.Close()
+	if err := s.conn.QueryRowContext(ctx, "SELECT ROW_COUNT(), @@warning_count").Scan(&res.Affected, &res.Warnings); err != nil {
+		return res, classifyErr(err)
+	}
+	res.Affected = max(res.Affected, 0) // -1 after a plain SELECT
+	if write && res.Affected == 0 {
+		// DELETE ... RETURNING reports its rows as a result, not a count.
+		res.Affected = res.returned
+	}
+	if class != Read {
+		if err := s.guardSQLMode(ctx); err != nil {
+			return res, err
+		}
+	}
+	if class == SessionVar || class == Schema {
+		s.followDatabase(ctx) // USE, or DROP DATABASE of the current one
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// readRows keeps at most limit rows (and ResultBudget bytes) of a result.
+func (s *Session) readRows(ctx context.Context, rows *sql.Rows, n, limit int, write bool, res *Result) error {
+	raw, ptrs := scanTargets(n)
 	kept := 0
 	for rows.Next() {
 		if len(res.Rows) == limit || kept > s.budget {
 			res.More, res.Budget = true, len(res.Rows) < limit
-			// With the server-side cap this was the last row; a statement
-			// with its own larger LIMIT would go on, and closing the cursor
+			if write {
+				res.returned++    // the row in hand
+				for rows.Next() { // drained, not kept: the write must finish
+					res.returned++
+				}
+				break
+			}
+			// With the server-side cap this was the last row; a query with
+			// its own larger LIMIT would go on, and closing the cursor
 			// makes the driver read every remaining row: stop it on the
 			// server instead.
 			if rows.Next() {
-				s.Cancel(context.WithoutCancel(ctx))
+				cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				s.Cancel(cctx)
+				cancel()
 			}
-			break
+			rows.Close() // the error of the stopped query is not the user's
+			return nil
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return res, classifyErr(err)
+			return classifyErr(err)
 		}
 		row := make([]Cell, len(raw))
 		for i, b := range raw {
@@ -271,19 +314,64 @@ func (s *Session) run(ctx context.Context, stmt string, limit int) (Result, erro
 			}
 		}
 		res.Rows = append(res.Rows, row)
+		res.returned++
 	}
-	if res.More {
-		rows.Close() // the error of a stopped statement is not the user's
+	if err := rows.Err(); err != nil {
+		return classifyErr(err)
 	}
-	if err := rows.Err(); err != nil && !res.More {
-		return res, classifyErr(err)
+	return nil
+}
+
+// lexerModes are the sql_mode flags that change how quotes and backslashes
+// read. The classifier reads statements the default way, so a session
+// with one of these could be fed a statement it misreads: they stay off.
+var lexerModes = map[string]bool{"NO_BACKSLASH_ESCAPES": true, "ANSI_QUOTES": true, "ANSI": true}
+
+// ErrLexerMode refuses an sql_mode that would change how statements read.
+var ErrLexerMode = errors.New("NO_BACKSLASH_ESCAPES, ANSI_QUOTES and ANSI change how quotes read, and the pane could then misjudge what a statement does: the session's sql_mode was put back")
+
+// safeSQLMode drops the lexer modes from an sql_mode value.
+func safeSQLMode(mode string) (string, bool) {
+	var keep []string
+	changed := false
+	for _, m := range strings.Split(mode, ",") {
+		if lexerModes[strings.ToUpper(strings.TrimSpace(m))] {
+			changed = true
+			continue
+		}
+		if m != "" {
+			keep = append(keep, m)
+		}
 	}
-	rows.Close()
-	if err := s.conn.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&res.Warnings); err != nil {
-		return res, classifyErr(err)
+	return strings.Join(keep, ","), changed
+}
+
+// setSafeSQLMode reads the session's sql_mode and removes the lexer modes.
+func (s *Session) setSafeSQLMode(ctx context.Context) (changed bool, err error) {
+	var mode string
+	if err := s.conn.QueryRowContext(ctx, "SELECT @@SESSION.sql_mode").Scan(&mode); err != nil {
+		return false, classifyErr(err)
 	}
-	res.Elapsed = time.Since(start)
-	return res, nil
+	safe, changed := safeSQLMode(mode)
+	if changed {
+		// Mode names are letters and underscores: safe to quote as is.
+		if _, err := s.conn.ExecContext(ctx, "SET SESSION sql_mode = '"+safe+"'"); err != nil {
+			return true, classifyErr(err)
+		}
+	}
+	return changed, nil
+}
+
+// guardSQLMode undoes a statement that switched a lexer mode on.
+func (s *Session) guardSQLMode(ctx context.Context) error {
+	changed, err := s.setSafeSQLMode(context.WithoutCancel(ctx))
+	if err != nil {
+		return fmt.Errorf("check sql_mode: %w", err)
+	}
+	if changed {
+		return ErrLexerMode
+	}
+	return nil
 }
 
 // columns describes a result's columns.
@@ -341,6 +429,9 @@ func (s *Session) RunConfirmed(ctx context.Context, stmt string, limit int) (Res
 	case Write:
 		return s.RunWrite(ctx, stmt, limit)
 	case Schema, Admin:
+		if s.readOnly && LiftsReadOnly(stmt) {
+			return Result{}, ErrLiftsReadOnly
+		}
 		if s.inTx {
 			return Result{}, errors.New("a write awaits commit or rollback: end it before changing schema (DDL would commit it silently)")
 		}
@@ -350,7 +441,7 @@ func (s *Session) RunConfirmed(ctx context.Context, stmt string, limit int) (Res
 		if _, err := s.conn.ExecContext(ctx, "SET SESSION TRANSACTION READ WRITE"); err != nil {
 			return Result{}, fmt.Errorf("allow the statement: %w", classifyErr(err))
 		}
-		res, err := s.run(ctx, stmt, limit)
+		res, err := s.withoutTimeLimit(ctx, func() (Result, error) { return s.runAs(ctx, stmt, limit, true) })
 		// Back to read-only whatever happened; a context already cancelled
 		// must not leave the session writable.
 		if _, rerr := s.conn.ExecContext(context.WithoutCancel(ctx), "SET SESSION TRANSACTION READ ONLY"); rerr != nil && err == nil {
@@ -376,10 +467,47 @@ func (s *Session) RunWrite(ctx context.Context, stmt string, limit int) (Result,
 		}
 		s.inTx, opened = true, true
 	}
-	res, err := s.run(ctx, stmt, limit)
+	res, err := s.withoutTimeLimit(ctx, func() (Result, error) { return s.runAs(ctx, stmt, limit, true) })
 	if err != nil && opened {
 		s.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		s.inTx = false
+	}
+	if err == nil && !s.transactionOpen(ctx) {
+		// A procedure that commits, EXECUTE of DDL: nothing is left to
+		// commit or roll back, and the user must not be told otherwise.
+		s.inTx, res.SelfCommitted = false, true
+	}
+	return res, err
+}
+
+// transactionOpen asks the server whether a transaction is open on the
+// pinned connection; when it cannot tell, it says yes, which keeps the
+// commit-or-roll-back prompt.
+func (s *Session) transactionOpen(ctx context.Context) bool {
+	q := "SELECT @@in_transaction"
+	if !s.MariaDB {
+		q = "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()"
+	}
+	var n int
+	if err := s.conn.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return true
+	}
+	return n > 0
+}
+
+// withoutTimeLimit runs a confirmed statement without the interactive time
+// limit (on MariaDB it applies to writes too: a big UPDATE or ALTER could
+// never finish from the pane), and puts the limit back after.
+func (s *Session) withoutTimeLimit(ctx context.Context, fn func() (Result, error)) (Result, error) {
+	if !s.readOnly {
+		return fn()
+	}
+	if _, err := s.conn.ExecContext(ctx, s.timeLimit(0)); err != nil {
+		return Result{}, fmt.Errorf("lift the time limit: %w", classifyErr(err))
+	}
+	res, err := fn()
+	if _, rerr := s.conn.ExecContext(context.WithoutCancel(ctx), s.timeLimit(s.timeout)); rerr != nil && err == nil {
+		err = fmt.Errorf("put the time limit back: %w", classifyErr(rerr))
 	}
 	return res, err
 }
@@ -393,16 +521,54 @@ func (s *Session) Rollback(ctx context.Context) error { return s.endTx(ctx, "ROL
 func (s *Session) endTx(ctx context.Context, verb string) error {
 	// Whatever happens the transaction is over: a failed COMMIT (a
 	// deadlock, a lost connection) has been or will be rolled back by the
-	// server, and the explicit ROLLBACK makes sure of it.
-	defer func() { s.inTx = false }()
-	if _, err := s.conn.ExecContext(ctx, verb); err != nil {
-		if verb == "COMMIT" {
-			s.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-			return fmt.Errorf("commit failed, nothing was changed: %w", classifyErr(err))
+	// server, and the explicit ROLLBACK makes sure of it. The session is
+	// made read-only again too, in case a confirmed CALL changed that.
+	defer func() {
+		s.inTx = false
+		if s.readOnly {
+			s.conn.ExecContext(context.WithoutCancel(ctx), "SET SESSION TRANSACTION READ ONLY")
 		}
-		return fmt.Errorf("roll back: %w", classifyErr(err))
+	}()
+	if _, err := s.conn.ExecContext(ctx, verb); err != nil {
+		err = classifyErr(err)
+		switch {
+		case errors.Is(err, ErrConnectionLost) && verb == "COMMIT":
+			return fmt.Errorf("commit: whether it committed is unknown: %w", err)
+		case verb == "COMMIT":
+			s.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return fmt.Errorf("commit failed, nothing was changed: %w", err)
+		}
+		return fmt.Errorf("roll back: %w", err)
+	}
+	if verb == "ROLLBACK" {
+		// 1196: a non-transactional table (MyISAM, Aria) kept its changes.
+		if s.warningCode(ctx, 1196) {
+			return ErrPartialRollback
+		}
 	}
 	return nil
+}
+
+// ErrPartialRollback says a rollback could not undo everything: the write
+// touched a table that has no transactions.
+var ErrPartialRollback = errors.New("rolled back, but some changes stay: the write touched a non-transactional table (MyISAM or Aria), which cannot roll back")
+
+// warningCode reports whether the last statement left a warning with code.
+func (s *Session) warningCode(ctx context.Context, code int) bool {
+	rows, err := s.conn.QueryContext(ctx, "SHOW WARNINGS")
+	if err != nil {
+		return false
+	}
+	defer rows.Close()
+	found := false
+	for rows.Next() {
+		var level, msg string
+		var c int
+		if rows.Scan(&level, &c, &msg) == nil && c == code {
+			found = true
+		}
+	}
+	return found
 }
 
 func classifyErr(err error) error {

@@ -110,7 +110,9 @@ func skipQuotedOrComment(s string, i int) int {
 			j++
 		}
 		return len(s)
-	case c == '#' || (c == '-' && strings.HasPrefix(s[i:], "--") && (i+2 == len(s) || s[i+2] == ' ' || s[i+2] == '\t' || s[i+2] == '\n' || s[i+2] == '\r')):
+	// "-- " starts a comment when any control character or space follows
+	// the dashes, as the server reads it (not just space and tab).
+	case c == '#' || (c == '-' && strings.HasPrefix(s[i:], "--") && (i+2 == len(s) || s[i+2] <= ' ' || s[i+2] == 0x7f)):
 		if j := strings.IndexByte(s[i:], '\n'); j >= 0 {
 			return i + j + 1
 		}

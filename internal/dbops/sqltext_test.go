@@ -109,14 +109,19 @@ func TestClassify(t *testing.T) {
 
 func TestContainsSecret(t *testing.T) {
 	for stmt, want := range map[string]bool{
-		"CREATE USER a IDENTIFIED BY 'hunter2'":                     true,
-		"ALTER USER a IDENTIFIED WITH mysql_native_password BY 'x'": true,
-		"SET PASSWORD FOR a = PASSWORD('x')":                        true,
-		"SELECT PASSWORD('x')":                                      true,
-		"CHANGE MASTER TO MASTER_PASSWORD='x'":                      true,
-		"SELECT password_hash FROM users":                           false,
-		"SELECT * FROM users":                                       false,
-		"SELECT 'identified by' AS s":                               false,
+		"CREATE USER a IDENTIFIED BY 'hunter2'":                                         true,
+		"ALTER USER a IDENTIFIED WITH mysql_native_password BY 'x'":                     true,
+		"SET PASSWORD FOR a = PASSWORD('x')":                                            true,
+		"SELECT PASSWORD('x')":                                                          true,
+		"CHANGE MASTER TO MASTER_PASSWORD='x'":                                          true,
+		"SELECT password_hash FROM users":                                               false,
+		"SELECT * FROM users":                                                           false,
+		"SELECT 'identified by' AS s":                                                   false,
+		"CREATE USER u --\v '\nIDENTIFIED BY 'secret' -- '":                             true,
+		"CREATE TABLE f (a INT) ENGINE=FEDERATED CONNECTION='mysql://u:pw@h:3306/db/t'": true,
+		"CREATE TABLE c (a INT) ENGINE=CONNECT OPTION_LIST='user=u,password=pw'":        true,
+		"SELECT 'see http://example.com/a@b' AS url":                                    false,
+		"KILL CONNECTION 5":                                                             false,
 	} {
 		if got := ContainsSecret(stmt); got != want {
 			t.Errorf("ContainsSecret(%q) = %v, want %v", stmt, got, want)

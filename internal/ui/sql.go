@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/tts-portal/ttsui/internal/dbops"
 	"github.com/tts-portal/ttsui/internal/dockerops"
+	"github.com/tts-portal/ttsui/internal/logtext"
 )
 
 // SQLConnector opens query sessions on the stack's database; the console
@@ -463,7 +465,13 @@ func (p *sqlPane) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (p *sqlPane) setMessage(s string, bad bool) { p.message, p.msgBad = s, bad }
+func (p *sqlPane) setMessage(s string, bad bool) { p.message, p.msgBad = inert(s), bad }
+
+// inert puts text from the server or the user (names, errors, statements)
+// on one line with control characters and escape sequences made visible.
+func inert(s string) string {
+	return logtext.Sanitize(strings.ReplaceAll(strings.Join(strings.Fields(s), " "), "\x1b", "␛"))
+}
 
 func (p *sqlPane) loadCatalog() tea.Cmd {
 	if p.sess == nil {

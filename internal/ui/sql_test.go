@@ -449,7 +449,7 @@ func TestCompletionSchemaBrowserAndExport(t *testing.T) {
 		t.Fatalf("table detail missing:\n%s", out)
 	}
 	press(a, "s")
-	if v := a.sql.editor.Value(); v != "SELECT * FROM `users` LIMIT 100;" || a.sql.focus != focusEditor {
+	if v := a.sql.editor.Value(); v != "SELECT * FROM users;\nSELECT * FROM `users` LIMIT 100;" || a.sql.focus != focusEditor {
 		t.Fatalf("s inserted %q", v)
 	}
 	// Export the query behind the results.
@@ -583,5 +583,47 @@ func TestStaleRepliesAreDropped(t *testing.T) {
 	a.Update(sqlExportDoneMsg{gen: a.sql.gen - 1, err: fmt.Errorf("%w: gone", dbops.ErrConnectionLost)})
 	if a.sql.state != connUp {
 		t.Fatal("a stale export reply tore down the session")
+	}
+}
+
+func TestServerTextIsInertAndHugeValuesAreCapped(t *testing.T) {
+	a, f := newSQLApp(t, 120, 40)
+	huge := strings.Repeat("x", 3<<20)
+	f.result = func(string) dbops.Result {
+		return dbops.Result{Columns: []string{"a\x1b[2Jb", "line\nbreak"}, Binary: []bool{false, false},
+			Rows: [][]dbops.Cell{{{Bytes: []byte("1")}, {Bytes: []byte(huge)}}}}
+	}
+	typeText(a, "SELECT 1")
+	drain(t, a, send(a, ctrl('r')))
+	out := a.render()
+	if strings.Contains(out, "\x1b[2J") || !strings.Contains(screen(a), "a␛[2Jb") || !strings.Contains(screen(a), "line break") {
+		t.Fatalf("column names reach the terminal raw:\n%s", screen(a))
+	}
+	f.runErr = fmt.Errorf("Error 1064: near '\x1b]0;pwned\x07'\nsecond line")
+	drain(t, a, send(a, ctrl('r')))
+	if strings.Contains(a.render(), "\x1b]0;") || !strings.Contains(screen(a), "second line") {
+		t.Fatalf("an error message reaches the terminal raw:\n%s", screen(a))
+	}
+	f.runErr = nil
+	drain(t, a, send(a, ctrl('r')))
+	send(a, tea.KeyPressMsg{Code: tea.KeyF3})
+	press(a, "enter")
+	d := a.dialogs[len(a.dialogs)-1].(*detailDialog)
+	if n := len(strings.Join(d.lines, "")); n > 1<<20+100_000 || !strings.Contains(strings.Join(d.lines, "\n"), "the first 1.0 MiB shown") {
+		t.Fatalf("the detail view holds %d bytes of a 3 MB value", n)
+	}
+}
+
+func TestAWriteThatCommittedItselfOpensNoPrompt(t *testing.T) {
+	a, _ := newSQLApp(t, 120, 40)
+	a.sql.editor.SetValue("CALL purge_old()")
+	drain(t, a, send(a, ctrl('r')))
+	if !strings.Contains(screen(a), "runs code the pane cannot see") {
+		t.Fatalf("no warning for an opaque statement:\n%s", screen(a))
+	}
+	drain(t, a, press(a, "n"))
+	a.Update(sqlResultMsg{gen: a.sql.gen, stmt: "CALL purge_old()", tx: true, res: dbops.Result{Affected: 4, SelfCommitted: true}})
+	if len(a.dialogs) != 0 || a.sql.inTx || !strings.Contains(screen(a), "committed by itself") {
+		t.Fatalf("a self-committed write:\n%s", screen(a))
 	}
 }

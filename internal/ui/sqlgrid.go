@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -13,6 +14,9 @@ import (
 // gridCellBytes is how much of a value the grid renders; the detail view
 // shows it whole.
 const gridCellBytes = 256
+
+// detailMax is how much of one value the row detail view shows.
+const detailMax = 1 << 20
 
 // gridColumnMax bounds a column's width so one long value does not push the
 // others off screen; horizontal scrolling reaches the rest.
@@ -55,6 +59,7 @@ func presentCell(c dbops.Cell, binary bool) gridCell {
 // horizontal scrolling by column.
 type resultGrid struct {
 	res     dbops.Result
+	names   []string
 	cells   [][]gridCell
 	widths  []int
 	row     int // cursor
@@ -69,6 +74,7 @@ type resultGrid struct {
 // takes tens of milliseconds, so it is done where the statement ran, off
 // the UI goroutine.
 type gridData struct {
+	names  []string // column names, inert
 	cells  [][]gridCell
 	widths []int
 }
@@ -76,7 +82,8 @@ type gridData struct {
 func presentResult(res dbops.Result) gridData {
 	d := gridData{cells: make([][]gridCell, len(res.Rows)), widths: make([]int, len(res.Columns))}
 	for i, c := range res.Columns {
-		d.widths[i] = min(gridColumnMax, max(4, lipgloss.Width(c)))
+		d.names = append(d.names, inert(c))
+		d.widths[i] = min(gridColumnMax, max(4, lipgloss.Width(d.names[i])))
 	}
 	for r, row := range res.Rows {
 		d.cells[r] = make([]gridCell, len(row))
@@ -90,7 +97,7 @@ func presentResult(res dbops.Result) gridData {
 }
 
 func (g *resultGrid) set(res dbops.Result, d gridData) {
-	g.res, g.cells, g.widths = res, d.cells, d.widths
+	g.res, g.names, g.cells, g.widths = res, d.names, d.cells, d.widths
 	g.row, g.col, g.rowOff, g.colOff = 0, 0, 0, 0
 }
 
@@ -137,7 +144,7 @@ func (g *resultGrid) view(st *Styles, width, height int) []string {
 		hb.WriteString("‹ ")
 	}
 	for _, i := range cols {
-		hb.WriteString(pad(g.res.Columns[i], g.widths[i]) + "  ")
+		hb.WriteString(pad(g.names[i], g.widths[i]) + "  ")
 	}
 	header := hb.String()
 	if len(cols) > 0 && cols[len(cols)-1] < len(g.widths)-1 {
@@ -215,13 +222,19 @@ func (g *resultGrid) detailLines(st *Styles, width int) []string {
 	var out []string
 	row := g.res.Rows[g.row]
 	for i, c := range row {
-		name := st.Accent.Render(g.res.Columns[i])
+		name := st.Accent.Render(g.names[i])
 		info := ""
+		value := c.Bytes
 		switch {
 		case c.Null:
 			info = " (SQL NULL)"
 		case len(c.Bytes) == 0:
 			info = " (empty string)"
+		case len(c.Bytes) > detailMax:
+			// Wrapping tens of megabytes would freeze the screen; the
+			// export has the value whole.
+			value = c.Bytes[:detailMax]
+			info = fmt.Sprintf(" (%s: the first %s shown; export the query to get it whole)", humanBytes(int64(len(c.Bytes))), humanBytes(detailMax))
 		case len(c.Bytes) > 1024:
 			info = " (" + humanBytes(int64(len(c.Bytes))) + ")"
 		}
@@ -231,9 +244,9 @@ func (g *resultGrid) detailLines(st *Styles, width int) []string {
 			continue
 		}
 		// Text keeps its line breaks here; each line is rendered inert.
-		pieces := [][]byte{c.Bytes}
+		pieces := [][]byte{value}
 		if !g.res.Binary[i] && utf8.Valid(c.Bytes) {
-			pieces = bytes.Split(c.Bytes, []byte("\n"))
+			pieces = bytes.Split(value, []byte("\n"))
 		}
 		for _, p := range pieces {
 			cell := dbops.Cell{Bytes: p}

@@ -41,6 +41,9 @@ func (p *sqlPane) key(msg tea.KeyPressMsg) (cmd tea.Cmd, leave bool) {
 		p.push(&confirmDialog{text: "Connect as root?\nThe session stays read-only; writes still ask first.", onYes: msgAction{sqlRootMsg{root: true}}})
 		return nil, false
 	case key.Matches(msg, k.Refresh):
+		if p.schema.loading {
+			return nil, false // one read at a time: the pool is small
+		}
 		p.schema.loading = true
 		return p.loadCatalog(), false
 	case key.Matches(msg, k.FocusEditor):
@@ -161,7 +164,16 @@ func (p *sqlPane) schemaKey(msg tea.KeyPressMsg) tea.Cmd {
 		p.schema.toggle()
 	case "s":
 		if t := p.schema.selected(); t != "" {
-			p.editor.SetValue(fmt.Sprintf("SELECT * FROM %s LIMIT 100;", quoteIdent(t)))
+			// Added after what is there, not over it: the editor may hold
+			// work. The cursor ends on it, so ctrl+r runs it.
+			stmt := fmt.Sprintf("SELECT * FROM %s LIMIT 100;", quoteIdent(t))
+			if v := strings.TrimRight(p.editor.Value(), " \n"); v != "" {
+				if !strings.HasSuffix(v, ";") {
+					v += ";" // ends the statement before it
+				}
+				stmt = v + "\n" + stmt
+			}
+			p.editor.SetValue(stmt)
 			p.setFocus(focusEditor)
 		}
 	}

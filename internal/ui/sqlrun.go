@@ -145,12 +145,20 @@ func (p *sqlPane) addToMemory(stmt string) {
 	p.histPos = len(p.history)
 }
 
+// opaque says a statement runs code whose effects its text does not show.
+func opaque(stmt string) bool {
+	f := strings.Fields(strings.ToUpper(stmt))
+	return len(f) > 0 && (f[0] == "CALL" || f[0] == "EXECUTE" || f[0] == "DO" || f[0] == "PREPARE" || f[0] == "BEGIN")
+}
+
 func confirmText(cl dbops.Class, stmt string) string {
 	var why string
-	switch cl {
-	case dbops.Write:
+	switch {
+	case cl == dbops.Write && opaque(stmt):
+		why = "It runs code the pane cannot see (a procedure, a prepared statement).\nIt runs in a transaction you then commit or roll back, but whatever\nit commits itself, or does to non-transactional tables, stays."
+	case cl == dbops.Write:
 		why = "This statement writes. It runs in a transaction; you then see the\nrows affected and choose to commit or roll back."
-	case dbops.Schema:
+	case cl == dbops.Schema:
 		why = "This statement changes the schema. The server commits it at once:\nit cannot be rolled back."
 	default:
 		why = "This statement administers the server (users, locks, processes).\nIt takes effect at once."
@@ -161,7 +169,7 @@ func confirmText(cl dbops.Class, stmt string) string {
 // abbreviateSQL puts a statement on one line of at most n characters.
 func abbreviateSQL(s string, n int) string {
 	n = max(n, 1)
-	s = strings.Join(strings.Fields(s), " ")
+	s = inert(s)
 	if r := []rune(s); len(r) > n {
 		return string(r[:n]) + "…"
 	}
@@ -212,6 +220,10 @@ func (p *sqlPane) result(msg sqlResultMsg) tea.Cmd {
 		p.setMessage(fmt.Sprintf("%d row(s) affected in %s%s", r.Affected, r.Elapsed.Round(100*time.Microsecond), warn), false)
 	}
 	var cmds []tea.Cmd
+	if msg.tx && r.SelfCommitted {
+		p.setMessage(fmt.Sprintf("%d row(s) affected; the statement committed by itself (a procedure that commits, or DDL): there is nothing to roll back", r.Affected), false)
+		msg.tx = false
+	}
 	if msg.tx {
 		p.inTx, p.inTxStmt = true, msg.stmt
 		p.push(&txDialog{affected: r.Affected, warnings: r.Warnings, stmt: abbreviateSQL(msg.stmt, 70)})

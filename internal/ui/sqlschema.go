@@ -47,7 +47,7 @@ func (b *schemaBrowser) rebuild() {
 		if b.open[t.Name] {
 			mark = "▾ "
 		}
-		b.lines = append(b.lines, schemaLine{text: fmt.Sprintf("%s%s  ~%s rows %s", mark, t.Name, humanCount(t.Rows), humanBytes(t.DataBytes+t.IndexBytes)), table: t.Name})
+		b.lines = append(b.lines, schemaLine{text: fmt.Sprintf("%s%s  ~%s rows %s", mark, inert(t.Name), humanCount(t.Rows), humanBytes(t.DataBytes+t.IndexBytes)), table: t.Name})
 		if !b.open[t.Name] {
 			continue
 		}
@@ -60,14 +60,14 @@ func (b *schemaBrowser) rebuild() {
 			if c.Key != "" {
 				key = " " + c.Key
 			}
-			b.lines = append(b.lines, schemaLine{text: "    " + c.Name + " " + c.Type + null + key})
+			b.lines = append(b.lines, schemaLine{text: "    " + inert(c.Name+" "+c.Type) + null + key})
 		}
 		for _, ix := range t.Indexes {
 			kind := "index"
 			if ix.Unique {
 				kind = "unique"
 			}
-			b.lines = append(b.lines, schemaLine{text: fmt.Sprintf("    %s %s (%s)", kind, ix.Name, strings.Join(ix.Columns, ", ")), muted: true})
+			b.lines = append(b.lines, schemaLine{text: fmt.Sprintf("    %s %s (%s)", kind, inert(ix.Name), inert(strings.Join(ix.Columns, ", "))), muted: true})
 		}
 	}
 	if len(b.cat.Databases) > 0 {
@@ -77,7 +77,7 @@ func (b *schemaBrowser) rebuild() {
 			if d == b.cat.Database {
 				mark = "● "
 			}
-			b.lines = append(b.lines, schemaLine{text: mark + d, database: d})
+			b.lines = append(b.lines, schemaLine{text: mark + inert(d), database: d})
 		}
 	}
 	b.cursor = 0
@@ -128,7 +128,7 @@ func (b *schemaBrowser) toggle() {
 func (b *schemaBrowser) view(st *Styles, width, height int) []string {
 	title := "Tables"
 	if b.cat.Database != "" {
-		title = "Tables in " + b.cat.Database
+		title = "Tables in " + inert(b.cat.Database)
 	}
 	ts := st.PaneTitle
 	if b.focused {
@@ -137,7 +137,7 @@ func (b *schemaBrowser) view(st *Styles, width, height int) []string {
 	out := []string{ts.Render(pad(title, width))}
 	switch {
 	case b.err != "":
-		for _, l := range wrapCells("catalog: "+b.err, width) {
+		for _, l := range wrapCells("catalog: "+inert(b.err), width) {
 			out = append(out, st.Bad.Render(pad(l, width)))
 		}
 	case b.loading && len(b.lines) == 0:

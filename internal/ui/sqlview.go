@@ -48,14 +48,14 @@ func (p *sqlPane) statusLine() string {
 		if p.inTx {
 			mode = st.Warn.Render("transaction open")
 		}
-		conn = st.OK.Render("●") + fmt.Sprintf(" %s · %s@%s:%d · db %s · %s", p.info.Server, p.info.User, p.info.Host, p.info.Port, firstNonEmpty(db, "(none)"), mode)
+		conn = st.OK.Render("●") + inert(fmt.Sprintf(" %s · %s@%s:%d · db %s · ", p.info.Server, p.info.User, p.info.Host, p.info.Port, firstNonEmpty(db, "(none)"))) + " " + mode
 		if p.note != "" {
-			conn += " · " + st.Accent.Render(p.note)
+			conn += " · " + st.Accent.Render(inert(p.note))
 		}
 	case connConnecting:
-		conn = st.Warn.Render("● " + firstNonEmpty(p.note, "connecting…"))
+		conn = st.Warn.Render("● " + inert(firstNonEmpty(p.note, "connecting…")))
 	case connDown:
-		conn = st.Bad.Render("● " + firstNonEmpty(p.note, "not connected"))
+		conn = st.Bad.Render("● " + inert(firstNonEmpty(p.note, "not connected")))
 	default:
 		conn = st.Muted.Render("● not connected")
 	}
