@@ -2,11 +2,13 @@ package dbops
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -58,8 +60,16 @@ func NewRowWriter(w io.Writer, f Format, columns []string, binary []bool) (*RowW
 		rw.buf = append(rw.buf, '\n')
 		return rw, rw.flushLine()
 	case JSONL:
+		// Keys must be unique for a JSON object to keep every column:
+		// SELECT a.id, b.id gives id and id_2.
+		seen := map[string]bool{}
 		for _, c := range columns {
-			rw.keys = append(rw.keys, appendJSONString(nil, []byte(c)))
+			key := strings.ToValidUTF8(c, "\uFFFD")
+			for n := 2; seen[key]; n++ {
+				key = fmt.Sprintf("%s_%d", c, n)
+			}
+			seen[key] = true
+			rw.keys = append(rw.keys, appendJSONString(nil, []byte(key)))
 		}
 		return rw, nil
 	}
@@ -120,9 +130,10 @@ func (rw *RowWriter) flushLine() error {
 func (rw *RowWriter) Flush() error { return rw.w.Flush() }
 
 // appendCSVField quotes a field when it must be (RFC 4180), and also a text
-// value that reads as \N, so that it stays distinct from NULL.
+// value that reads as \N or starts with 0x, so that it stays distinct from
+// NULL and from a binary value (written unquoted as 0x-hex).
 func appendCSVField(dst, v []byte, text bool) []byte {
-	quote := text && len(v) == 2 && v[0] == '\\' && v[1] == 'N'
+	quote := text && (len(v) == 2 && v[0] == '\\' && v[1] == 'N' || bytes.HasPrefix(v, []byte("0x")))
 	for _, c := range v {
 		if c == ',' || c == '"' || c == '\n' || c == '\r' {
 			quote = true

@@ -235,19 +235,19 @@ func TestFailedWriteLeavesNoTransaction(t *testing.T) {
 
 func TestExportFormats(t *testing.T) {
 	s := open(t, endpoint(t), SessionOptions{})
-	q := `SELECT NULL AS n, '' AS e, '\\N' AS bs, CONCAT('a,', '"b"') AS q, CONCAT('x', CHAR(10 USING utf8mb4), 'y') AS nl, CAST(X'00FF' AS BINARY(2)) AS b, 'é' AS u`
+	q := `SELECT NULL AS n, '' AS e, '\\N' AS bs, CONCAT('a,', '"b"') AS q, CONCAT('x', CHAR(10 USING utf8mb4), 'y') AS nl, CAST(X'00FF' AS BINARY(2)) AS b, 'é' AS u, '0x00ff' AS u`
 	var csvOut, jsonOut bytes.Buffer
 	if _, err := s.Export(context.Background(), q, CSV, &csvOut, nil); err != nil {
 		t.Fatal(err)
 	}
-	want := "n,e,bs,q,nl,b,u\n\\N,,\"\\N\",\"a,\"\"b\"\"\",\"x\ny\",0x00ff,é\n"
+	want := "n,e,bs,q,nl,b,u,u\n\\N,,\"\\N\",\"a,\"\"b\"\"\",\"x\ny\",0x00ff,é,\"0x00ff\"\n"
 	if csvOut.String() != want {
 		t.Fatalf("csv:\n%q\nwant\n%q", csvOut.String(), want)
 	}
 	if _, err := s.Export(context.Background(), q, JSONL, &jsonOut, nil); err != nil {
 		t.Fatal(err)
 	}
-	wantJSON := `{"n":null,"e":"","bs":"\\N","q":"a,\"b\"","nl":"x\ny","b":"0x00ff","u":"é"}` + "\n"
+	wantJSON := `{"n":null,"e":"","bs":"\\N","q":"a,\"b\"","nl":"x\ny","b":"0x00ff","u":"é","u_2":"0x00ff"}` + "\n"
 	if jsonOut.String() != wantJSON {
 		t.Fatalf("jsonl:\n%s\nwant\n%s", jsonOut.String(), wantJSON)
 	}
