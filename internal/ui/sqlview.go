@@ -48,7 +48,7 @@ func (p *sqlPane) statusLine() string {
 		if p.inTx {
 			mode = st.Warn.Render("transaction open")
 		}
-		conn = st.OK.Render("●") + inert(fmt.Sprintf(" %s · %s@%s:%d · db %s · ", p.info.Server, p.info.User, p.info.Host, p.info.Port, firstNonEmpty(db, "(none)"))) + " " + mode
+		conn = st.OK.Render("●") + " " + inert(fmt.Sprintf("%s · %s@%s:%d · db %s ·", p.info.Server, p.info.User, p.info.Host, p.info.Port, firstNonEmpty(db, "(none)"))) + " " + mode
 		if p.note != "" {
 			conn += " · " + st.Accent.Render(inert(p.note))
 		}
