@@ -37,18 +37,17 @@ func ParseFormat(s string) (Format, error) {
 // a buffer and written through, so an export of any size runs in constant
 // memory.
 type RowWriter struct {
-	w       *bufio.Writer
-	format  Format
-	columns []string
-	binary  []bool
-	buf     []byte
-	keys    [][]byte // JSON-encoded column names, encoded once
-	Bytes   int64    // bytes written so far
+	w      *bufio.Writer
+	format Format
+	binary []bool
+	buf    []byte
+	keys   [][]byte // JSON-encoded column names, encoded once
+	Bytes  int64    // bytes written so far
 }
 
 // NewRowWriter starts a RowWriter; for CSV it writes the header now.
 func NewRowWriter(w io.Writer, f Format, columns []string, binary []bool) (*RowWriter, error) {
-	rw := &RowWriter{w: bufio.NewWriterSize(w, 64<<10), format: f, columns: columns, binary: binary}
+	rw := &RowWriter{w: bufio.NewWriterSize(w, 64<<10), format: f, binary: binary}
 	switch f {
 	case CSV:
 		for i, c := range columns {

@@ -160,9 +160,6 @@ func (s *Session) Cancel(ctx context.Context) error {
 // Database is the session's current database ("" for none).
 func (s *Session) Database() string { return s.database }
 
-// ReadOnly reports whether the session refuses writes by default.
-func (s *Session) ReadOnly() bool { return s.readOnly }
-
 // InTransaction reports whether a confirmed write awaits Commit or Rollback.
 func (s *Session) InTransaction() bool { return s.inTx }
 
