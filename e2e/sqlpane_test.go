@@ -31,7 +31,16 @@ func TestSQLPaneAgainstTheStack(t *testing.T) {
 
 	// A query and its rows; NULL and '' as such.
 	term.keys("SELECT email, NULL AS n, '' AS e FROM users WHERE security_level = 1;", "C-r")
-	term.waitFor(20*time.Second, s.env["ADMIN_EMAIL"], "1 row(s) in")
+	term.waitFor(20*time.Second, s.env["ADMIN_EMAIL"], "1 row(s) in", "password from container env")
+
+	// EXPLAIN of the statement under the cursor, run on the server.
+	term.keys("C-x")
+	term.waitFor(10*time.Second, "select_type", "possible_keys")
+
+	// The tables pane reads the catalog: users opens to its columns.
+	term.keys("F4", "Enter")
+	term.waitFor(10*time.Second, "email varchar(", "unique")
+	term.keys("F2")
 
 	// Cancel: the statement leaves the server's processlist within 2 s.
 	root := rootDB(t, s)
@@ -99,6 +108,12 @@ func TestSQLPaneAgainstTheStack(t *testing.T) {
 	if strings.Contains(string(b), "hunter2") || !strings.Contains(string(b), "INSERT INTO pane_e2e") {
 		t.Fatalf("history:\n%s", b)
 	}
+
+	// Root on request, after a confirmation.
+	term.keys("C-t")
+	term.waitFor(10*time.Second, "Connect as root?")
+	term.keys("y")
+	term.waitFor(20*time.Second, "root@")
 
 	// The db container restarts: the pane says so and reconnects unaided.
 	id, err := s.container("db")

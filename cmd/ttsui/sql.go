@@ -70,7 +70,8 @@ nothing runs unless --write is given.`,
 			for i, st := range stmts {
 				if limit == 0 && dbops.Classify(st.Text) == dbops.Read {
 					// Everything, streamed from the cursor: nothing is held.
-					p, err := sess.Export(cmd.Context(), st.Text, dbops.Format(map[string]string{"csv": "csv", "json": "jsonl"}[format]), out, nil)
+					f, _ := dbops.ParseFormat(format) // checked above: csv or json
+					p, err := sess.Export(cmd.Context(), st.Text, f, out, nil)
 					if err != nil {
 						return fmt.Errorf("statement %d (%s): %w", i+1, abbreviate(st.Text, 60), err)
 					}
@@ -130,9 +131,9 @@ func printResult(out, info io.Writer, format string, r dbops.Result, limit int) 
 	}
 	switch format {
 	case "csv", "json":
-		f := dbops.CSV
-		if format == "json" {
-			f = dbops.JSONL
+		f, err := dbops.ParseFormat(format)
+		if err != nil {
+			return err
 		}
 		w, err := dbops.NewRowWriter(out, f, r.Columns, r.Binary)
 		if err != nil {

@@ -2,7 +2,6 @@ package dbops
 
 import (
 	"encoding/hex"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/tts-portal/ttsui/internal/logtext"
@@ -28,9 +27,7 @@ func RenderCell(c Cell, binary bool, max int) string {
 	if binary || !utf8.Valid(trimPartialRune(b)) {
 		s = "0x" + hex.EncodeToString(b)
 	} else {
-		// Every escape sequence is shown, colour ones too: Sanitize drops
-		// SGR in logs, but a stored value must be seen as it is.
-		s = logtext.Sanitize(strings.ReplaceAll(string(trimPartialRune(b)), "\x1b", "␛"))
+		s = logtext.ShowEscapes(string(trimPartialRune(b)))
 	}
 	if cut {
 		s += "…"

@@ -71,6 +71,13 @@ func Sanitize(s string) string {
 }
 
 // isPlain is the fast path: printable ASCII needs no work.
+// ShowEscapes is Sanitize that keeps colour sequences visible too: for
+// stored values and server text, which must be seen as they are, where a
+// log line's colours are noise.
+func ShowEscapes(s string) string {
+	return Sanitize(strings.ReplaceAll(s, "\x1b", "␛"))
+}
+
 func isPlain(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f {

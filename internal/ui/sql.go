@@ -470,7 +470,7 @@ func (p *sqlPane) setMessage(s string, bad bool) { p.message, p.msgBad = inert(s
 // inert puts text from the server or the user (names, errors, statements)
 // on one line with control characters and escape sequences made visible.
 func inert(s string) string {
-	return logtext.Sanitize(strings.ReplaceAll(strings.Join(strings.Fields(s), " "), "\x1b", "␛"))
+	return logtext.ShowEscapes(strings.Join(strings.Fields(s), " "))
 }
 
 func (p *sqlPane) loadCatalog() tea.Cmd {

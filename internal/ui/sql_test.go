@@ -55,7 +55,7 @@ func (f *fakeSQL) Connect(_ context.Context, root bool) (SQLSession, SQLInfo, er
 	if root {
 		user = "root@%"
 	}
-	return &fakeSession{f: f}, SQLInfo{Server: "10.11.6-MariaDB", User: user, Database: "tts", Host: "127.0.0.1", Port: 3306}, nil
+	return &fakeSession{f: f}, SQLInfo{Server: "10.11.6-MariaDB", User: user, Database: "tts", Host: "127.0.0.1", Port: 3306, Source: "container env"}, nil
 }
 
 func (f *fakeSQL) CreateExport(format dbops.Format) (io.WriteCloser, string, error) {
@@ -179,7 +179,7 @@ func send(a *App, msg tea.KeyPressMsg) tea.Cmd {
 func TestSQLPaneConnectsAndShowsWhereItIs(t *testing.T) {
 	a, f := newSQLApp(t, 120, 40)
 	out := screen(a)
-	for _, want := range []string{"● 10.11.6-MariaDB", "tts@%@127.0.0.1:3306", "db tts", "read-only", "Tables in tts", "users", "~1200 rows"} {
+	for _, want := range []string{"● 10.11.6-MariaDB", "tts@%@127.0.0.1:3306", "password from container env", "db tts", "read-only", "Tables in tts", "users", "~1200 rows"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("screen lacks %q:\n%s", want, out)
 		}

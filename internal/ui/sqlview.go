@@ -52,6 +52,10 @@ func (p *sqlPane) statusLine() string {
 		if p.note != "" {
 			conn += " · " + st.Accent.Render(inert(p.note))
 		}
+		// Last: the least needed, the first cut on a narrow screen.
+		if p.info.Source != "" {
+			conn += st.Muted.Render(" · password from " + inert(p.info.Source))
+		}
 	case connConnecting:
 		conn = st.Warn.Render("● " + inert(firstNonEmpty(p.note, "connecting…")))
 	case connDown:
